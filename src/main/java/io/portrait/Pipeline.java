@@ -1,0 +1,76 @@
+package io.portrait;
+
+import io.portrait.config.PortraitConfig;
+import io.portrait.control.ControlMessage;
+import io.portrait.control.ControlRecord;
+import io.portrait.control.RouteControl;
+import io.portrait.event.DeadLetter;
+import io.portrait.event.Event;
+import io.portrait.event.Ingested;
+import io.portrait.ingest.RouteDeadLetters;
+import io.portrait.profile.DeduplicateFunction;
+import io.portrait.profile.Descriptors;
+import io.portrait.profile.ProfileAssembler;
+import io.portrait.profile.ProfileCoreFunction;
+import io.portrait.profile.ProfilePart;
+import io.portrait.profile.ProfileRecord;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * The topology of portrait, free of connectors: parsed input and control records in, the streams
+ * that sinks need out. Tests feed it {@code env.fromData(...)}; {@link PortraitJob} feeds it Kafka.
+ * Every stage after {@code keyBy(user_id)} stays keyed by the same key without re-shuffling.
+ */
+public final class Pipeline {
+    private Pipeline() {}
+
+    /** What the topology produces. */
+    public record Outputs(
+            DataStream<ProfileRecord> profiles,
+            DataStream<DeadLetter> deadLetters,
+            DataStream<DeadLetter> controlDeadLetters) {}
+
+    /**
+     * @param ingested parsed input with timestamps and watermarks assigned (see IngestWatermarks)
+     * @param control parsed control records whose watermark is the end of time (ControlWatermarks)
+     */
+    public static Outputs build(
+            DataStream<Ingested> ingested, DataStream<ControlRecord> control, PortraitConfig config) {
+        SingleOutputStreamOperator<Event> events =
+                ingested.process(new RouteDeadLetters())
+                        .uid("route-dead-letters")
+                        .name("Route dead letters");
+
+        SingleOutputStreamOperator<ControlMessage> controlMessages =
+                control.process(new RouteControl()).uid("route-control").name("Validate control");
+        BroadcastStream<ControlMessage> broadcast = controlMessages.broadcast(Descriptors.CONTROL);
+
+        SingleOutputStreamOperator<Event> unique =
+                events.keyBy(Event::userId)
+                        .connect(broadcast)
+                        .process(new DeduplicateFunction(config))
+                        .uid("dedup")
+                        .name("De-duplicate event ids");
+
+        SingleOutputStreamOperator<ProfilePart> core =
+                DataStreamUtils.reinterpretAsKeyedStream(unique, Event::userId)
+                        .process(new ProfileCoreFunction(config))
+                        .uid("profile-core")
+                        .name("Profile core");
+
+        SingleOutputStreamOperator<ProfileRecord> profiles =
+                DataStreamUtils.reinterpretAsKeyedStream(core, ProfilePart::getUserId)
+                        .connect(broadcast)
+                        .process(new ProfileAssembler(config))
+                        .uid("profile-assembler")
+                        .name("Profile assembler");
+
+        return new Outputs(
+                profiles,
+                events.getSideOutput(Descriptors.DEAD_LETTERS),
+                controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS));
+    }
+}

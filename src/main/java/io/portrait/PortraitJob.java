@@ -1,0 +1,103 @@
+package io.portrait;
+
+import io.portrait.config.PortraitConfig;
+import io.portrait.control.ControlDeserializer;
+import io.portrait.control.ControlRecord;
+import io.portrait.control.ControlWatermarks;
+import io.portrait.event.DeadLetter;
+import io.portrait.event.Ingested;
+import io.portrait.ingest.DeadLetterSerializer;
+import io.portrait.ingest.EventDeserializer;
+import io.portrait.ingest.IngestWatermarks;
+import io.portrait.sink.RedisSink;
+import java.time.Clock;
+import java.util.Properties;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The Flink job: Kafka in, {@link Pipeline} in the middle, Redis and the dead-letter topics out.
+ * {@link #main} is the entry point on a cluster ({@code flink run}, the Kubernetes operator); the
+ * demo calls {@link #attach} on a local environment. State backend, checkpointing and restart
+ * strategy come from the cluster's config.yaml (see flink-conf/).
+ */
+public final class PortraitJob {
+    public static final String JOB_NAME = "portrait";
+
+    private PortraitJob() {}
+
+    public static void main(String[] args) throws Exception {
+        io.portrait.cli.PortraitCli.exit(
+                new picocli.CommandLine(new io.portrait.cli.JobCommand()).execute(args));
+    }
+
+    /** Runs the job on the environment the cluster provides and waits for it. */
+    public static JobExecutionResult run(PortraitConfig config) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        attach(env, config, Clock.systemUTC());
+        return env.execute(JOB_NAME);
+    }
+
+    /** Adds sources, the topology and sinks to {@code env}. */
+    public static void attach(StreamExecutionEnvironment env, PortraitConfig config, Clock clock) {
+        KafkaSource<Ingested> events =
+                KafkaSource.<Ingested>builder()
+                        .setBootstrapServers(config.kafkaBootstrap())
+                        .setTopics(config.eventsTopic())
+                        .setGroupId(config.kafkaGroupId())
+                        .setStartingOffsets(
+                                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                        .setDeserializer(new EventDeserializer(config, clock))
+                        .build();
+        KafkaSource<ControlRecord> control =
+                KafkaSource.<ControlRecord>builder()
+                        .setBootstrapServers(config.kafkaBootstrap())
+                        .setTopics(config.controlTopic())
+                        .setGroupId(config.kafkaGroupId() + "-control")
+                        .setStartingOffsets(OffsetsInitializer.earliest())
+                        .setProperty("isolation.level", "read_committed")
+                        .setProperty("commit.offsets.on.checkpoint", "false")
+                        .setDeserializer(new ControlDeserializer(clock))
+                        .build();
+
+        DataStream<Ingested> ingested =
+                env.fromSource(events, IngestWatermarks.strategy(config), "Kafka events")
+                        .uid("kafka-events-source");
+        DataStream<ControlRecord> controlRecords =
+                env.fromSource(control, ControlWatermarks.endOfTime(), "Kafka control")
+                        .uid("kafka-control-source")
+                        .setParallelism(1);
+
+        Pipeline.Outputs out = Pipeline.build(ingested, controlRecords, config);
+
+        out.profiles()
+                .sinkTo(RedisSink.builder().fromConfig(config).build())
+                .uid("redis-profile-sink")
+                .name("Redis profiles");
+        out.deadLetters()
+                .sinkTo(deadLetterSink(config, config.dlqTopic()))
+                .uid("dlq-sink")
+                .name("Kafka DLQ");
+        out.controlDeadLetters()
+                .sinkTo(deadLetterSink(config, config.controlDlqTopic()))
+                .uid("control-dlq-sink")
+                .name("Kafka control DLQ");
+    }
+
+    private static KafkaSink<DeadLetter> deadLetterSink(PortraitConfig config, String topic) {
+        Properties props = new Properties();
+        props.setProperty("compression.type", "lz4");
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(config.kafkaBootstrap())
+                .setKafkaProducerConfig(props)
+                .setRecordSerializer(new DeadLetterSerializer(topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+}

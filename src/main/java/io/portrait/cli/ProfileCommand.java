@@ -1,0 +1,63 @@
+package io.portrait.cli;
+
+import io.portrait.config.RedisAddress;
+import io.portrait.config.RedisKeys;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+
+/** {@code portrait profile get <user>}: read a profile from the key-value store. */
+@Command(
+        name = "profile",
+        mixinStandardHelpOptions = true,
+        description = "Read profiles from Redis.",
+        subcommands = {ProfileCommand.Get.class})
+public final class ProfileCommand implements Runnable {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(
+                spec.commandLine(), "Name a subcommand: get <user_id>.");
+    }
+
+    /** Prints the JSON document of one user; exit code 1 if there is none. */
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Print one profile.")
+    public static final class Get implements Callable<Integer> {
+        @Parameters(paramLabel = "USER_ID", description = "The user_id of the profile.")
+        String userId;
+
+        @Option(
+                names = "--redis-url",
+                defaultValue = "redis://localhost:6379",
+                description = "redis://host:port[/db] (default: ${DEFAULT-VALUE}).")
+        String redisUrl;
+
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            RedisAddress a = RedisAddress.parse(redisUrl, "--redis-url");
+            try (Jedis j =
+                    new Jedis(
+                            new HostAndPort(a.host(), a.port()),
+                            DefaultJedisClientConfig.builder()
+                                    .password(RedisAddress.passwordFromEnvironment())
+                                    .database(a.database())
+                                    .build())) {
+                String doc = j.get(RedisKeys.profile(userId));
+                if (doc == null) {
+                    spec.commandLine().getErr().println("No profile for user '" + userId + "' at " + a);
+                    return 1;
+                }
+                spec.commandLine().getOut().println(doc);
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.portrait.config;
+
+import static io.portrait.config.PortraitOptions.*;
+
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Currency;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * The validated job settings. Built once by {@link #from(Configuration)}, which fails fast with a
+ * message naming the key to fix; operators receive this record (it is serializable) instead of
+ * reading configuration themselves.
+ */
+public record PortraitConfig(
+        String kafkaBootstrap,
+        String kafkaGroupId,
+        String eventsTopic,
+        String dlqTopic,
+        String controlTopic,
+        String controlDlqTopic,
+        String redisUrl,
+        int redisBatchSize,
+        Duration redisProfileTtl,
+        Duration redisTombstoneTtl,
+        Duration redisMaxBackoff,
+        int maxRecordBytes,
+        int dlqRawCapBytes,
+        Duration outOfOrderness,
+        Duration idleness,
+        Duration futureSkew,
+        Money money,
+        Duration dedupHorizon,
+        Duration dedupCleanupInterval,
+        Duration coalesceInterval,
+        long epoch)
+        implements Serializable {
+
+    /** Reads and validates every portrait option; unknown portrait.* keys are rejected too. */
+    public static PortraitConfig from(Configuration conf) {
+        rejectUnknownKeys(conf);
+        return new PortraitConfig(
+                nonBlank(conf, KAFKA_BOOTSTRAP),
+                nonBlank(conf, KAFKA_GROUP_ID),
+                nonBlank(conf, TOPIC_EVENTS),
+                nonBlank(conf, TOPIC_DLQ),
+                nonBlank(conf, TOPIC_CONTROL),
+                nonBlank(conf, TOPIC_CONTROL_DLQ),
+                redisUrl(conf),
+                atLeast(conf, REDIS_BATCH_SIZE, 1),
+                nonNegative(conf, REDIS_PROFILE_TTL),
+                positive(conf, REDIS_TOMBSTONE_TTL),
+                positive(conf, REDIS_MAX_BACKOFF),
+                atLeast(conf, MAX_RECORD_BYTES, 256),
+                atLeast(conf, DLQ_RAW_CAP_BYTES, 64),
+                nonNegative(conf, OUT_OF_ORDERNESS),
+                positive(conf, IDLENESS),
+                nonNegative(conf, FUTURE_SKEW),
+                money(conf),
+                positive(conf, DEDUP_HORIZON),
+                positive(conf, DEDUP_CLEANUP_INTERVAL),
+                nonNegative(conf, COALESCE_INTERVAL),
+                epoch(conf));
+    }
+
+    public static PortraitConfig defaults() {
+        return from(new Configuration());
+    }
+
+    /** A copy with other settings on top, for tests and the demo. */
+    public PortraitConfig with(Map<String, String> overrides) {
+        Configuration conf = toConfiguration();
+        overrides.forEach(conf::setString);
+        return from(conf);
+    }
+
+    /** The settings as Flink configuration keys (the inverse of {@link #from}). */
+    public Configuration toConfiguration() {
+        Configuration conf = new Configuration();
+        conf.set(KAFKA_BOOTSTRAP, kafkaBootstrap);
+        conf.set(KAFKA_GROUP_ID, kafkaGroupId);
+        conf.set(TOPIC_EVENTS, eventsTopic);
+        conf.set(TOPIC_DLQ, dlqTopic);
+        conf.set(TOPIC_CONTROL, controlTopic);
+        conf.set(TOPIC_CONTROL_DLQ, controlDlqTopic);
+        conf.set(REDIS_URL, redisUrl);
+        conf.set(REDIS_BATCH_SIZE, redisBatchSize);
+        conf.set(REDIS_PROFILE_TTL, redisProfileTtl);
+        conf.set(REDIS_TOMBSTONE_TTL, redisTombstoneTtl);
+        conf.set(REDIS_MAX_BACKOFF, redisMaxBackoff);
+        conf.set(MAX_RECORD_BYTES, maxRecordBytes);
+        conf.set(DLQ_RAW_CAP_BYTES, dlqRawCapBytes);
+        conf.set(OUT_OF_ORDERNESS, outOfOrderness);
+        conf.set(IDLENESS, idleness);
+        conf.set(FUTURE_SKEW, futureSkew);
+        conf.set(BASE_CURRENCY, money.baseCurrency());
+        conf.set(FX_RATES, money.ratesSpec());
+        conf.set(DEDUP_HORIZON, dedupHorizon);
+        conf.set(DEDUP_CLEANUP_INTERVAL, dedupCleanupInterval);
+        conf.set(COALESCE_INTERVAL, coalesceInterval);
+        conf.set(PROFILE_EPOCH, epoch);
+        return conf;
+    }
+
+    private static void rejectUnknownKeys(Configuration conf) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (java.lang.reflect.Field f : PortraitOptions.class.getFields()) {
+            try {
+                known.add(((ConfigOption<?>) f.get(null)).key());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        for (String key : conf.keySet()) {
+            if (key.startsWith("portrait.") && !known.contains(key)) {
+                throw new IllegalArgumentException(
+                        "Unknown setting '" + key + "'. Known settings: "
+                                + new java.util.TreeSet<>(known));
+            }
+        }
+    }
+
+    private static <T> T get(Configuration conf, ConfigOption<T> option) {
+        try {
+            return conf.get(option);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "Setting '" + option.key() + "' has an invalid value: " + e.getMessage(), e);
+        }
+    }
+
+    private static String nonBlank(Configuration conf, ConfigOption<String> option) {
+        String v = get(conf, option);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("Setting '" + option.key() + "' must not be empty.");
+        }
+        return v.trim();
+    }
+
+    private static int atLeast(Configuration conf, ConfigOption<Integer> option, int min) {
+        int v = get(conf, option);
+        if (v < min) {
+            throw new IllegalArgumentException(
+                    "Setting '" + option.key() + "' is " + v + "; it must be at least " + min + ".");
+        }
+        return v;
+    }
+
+    private static Duration positive(Configuration conf, ConfigOption<Duration> option) {
+        Duration d = get(conf, option);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(
+                    "Setting '" + option.key() + "' is " + d + "; it must be positive (e.g. 30 s).");
+        }
+        return d;
+    }
+
+    private static Duration nonNegative(Configuration conf, ConfigOption<Duration> option) {
+        Duration d = get(conf, option);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(
+                    "Setting '" + option.key() + "' is " + d + "; it must not be negative.");
+        }
+        return d;
+    }
+
+    private static String redisUrl(Configuration conf) {
+        String url = nonBlank(conf, REDIS_URL);
+        RedisAddress.parse(url, REDIS_URL.key());
+        return url;
+    }
+
+    private static long epoch(Configuration conf) {
+        long e = get(conf, PROFILE_EPOCH);
+        if (e < 0) {
+            throw new IllegalArgumentException(
+                    "Setting '" + PROFILE_EPOCH.key() + "' must be 0 (start time) or positive.");
+        }
+        return e;
+    }
+
+    private static Money money(Configuration conf) {
+        String base = nonBlank(conf, BASE_CURRENCY).toUpperCase(java.util.Locale.ROOT);
+        try {
+            Currency.getInstance(base);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "Setting '" + BASE_CURRENCY.key() + "' is '" + base
+                            + "', which is not an ISO 4217 currency code (e.g. GBP).");
+        }
+        Map<String, BigDecimal> rates = new TreeMap<>();
+        String spec = get(conf, FX_RATES);
+        for (String entry : spec.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String[] kv = entry.trim().split("=");
+            String code = kv[0].trim().toUpperCase(java.util.Locale.ROOT);
+            BigDecimal rate;
+            try {
+                if (kv.length != 2) {
+                    throw new NumberFormatException();
+                }
+                Currency.getInstance(code);
+                rate = new BigDecimal(kv[1].trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "Setting '" + FX_RATES.key() + "' has a bad entry '" + entry.trim()
+                                + "'; write CODE=rate with an ISO 4217 code, e.g. EUR=0.85.");
+            }
+            if (rate.signum() <= 0) {
+                throw new IllegalArgumentException(
+                        "Setting '" + FX_RATES.key() + "': the rate of " + code
+                                + " must be positive.");
+            }
+            rates.put(code, rate);
+        }
+        rates.put(base, BigDecimal.ONE);
+        return new Money(base, rates);
+    }
+}

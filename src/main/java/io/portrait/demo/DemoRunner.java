@@ -1,0 +1,342 @@
+package io.portrait.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portrait.PortraitJob;
+import io.portrait.config.PortraitConfig;
+import io.portrait.config.RedisAddress;
+import io.portrait.config.Topics;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Everything on one machine: a Kafka broker and a Redis server (unless external ones are given),
+ * the portrait job on a Flink MiniCluster with RocksDB and checkpoints, and a traffic generator or
+ * a replayed file. Ends with the {@code summary:} line, counted from the sinks after the job has
+ * drained.
+ */
+public final class DemoRunner {
+
+    /** What the demo should do; validated by the CLI. */
+    public record Options(
+            Duration duration,
+            Long events,
+            int users,
+            long seed,
+            double rate,
+            Path replay,
+            String format,
+            boolean untilIdle,
+            Path alertsOut,
+            String redisUrl,
+            String kafkaBootstrap,
+            int parallelism,
+            Duration checkpointInterval,
+            Map<String, String> settings) {}
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Options options;
+    private final PrintWriter out;
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final AtomicLong sent = new AtomicLong();
+    private final Map<String, Long> truth = new HashMap<>();
+
+    public DemoRunner(Options options, PrintWriter out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    /** Asks a running demo to end as if its duration were over (Ctrl-C). */
+    public void requestStop() {
+        stopRequested.set(true);
+    }
+
+    public Summary run() throws Exception {
+        List<AutoCloseable> resources = new ArrayList<>();
+        Path work = Files.createTempDirectory("portrait-demo-");
+        try {
+            String bootstrap = options.kafkaBootstrap();
+            if (bootstrap == null) {
+                EmbeddedKafka kafka = EmbeddedKafka.start();
+                resources.add(0, kafka);
+                bootstrap = kafka.bootstrapServers();
+            }
+            String redisUrl = options.redisUrl();
+            String redisOrigin = "external";
+            if (redisUrl == null) {
+                RedisServerProcess redis = RedisServerProcess.start();
+                resources.add(0, redis);
+                redisUrl = redis.url();
+                redisOrigin = redis.executablePath();
+            }
+            Map<String, String> settings = new HashMap<>(options.settings());
+            settings.put("portrait.kafka.bootstrap-servers", bootstrap);
+            settings.put("portrait.redis.url", redisUrl);
+            PortraitConfig config = PortraitConfig.defaults().with(settings);
+            createTopics(config);
+
+            RedisAddress redis = RedisAddress.parse(redisUrl, "--redis-url");
+            out.println("portrait demo");
+            out.println("  kafka:     " + bootstrap + (options.kafkaBootstrap() == null ? " (in-process KRaft broker)" : ""));
+            out.println("  topics:    " + config.eventsTopic() + " → " + config.dlqTopic() + ", " + config.controlTopic());
+            out.println("  redis:     " + redis + " (" + redisOrigin + ")");
+            out.println("  read one:  redis-cli -p " + redis.port() + " GET portrait:profile:u-1");
+            out.println("             ./portrait profile get u-1 --redis-url " + redis);
+
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(
+                            LocalFlink.configuration(work, options.checkpointInterval(), options.parallelism()));
+            PortraitJob.attach(env, config, Clock.systemUTC());
+            JobClient job = env.executeAsync(PortraitJob.JOB_NAME);
+            out.println("  flink:     job " + job.getJobID() + " on a local MiniCluster (RocksDB, exactly-once, checkpoints every "
+                    + options.checkpointInterval().toSeconds() + " s)");
+
+            AlertsTail alerts = null;
+            if (options.alertsOut() != null) {
+                alerts = new AlertsTail(bootstrap, Topics.ALERTS, options.alertsOut());
+                alerts.start();
+            }
+            produce(config);
+            if (!stopRequested.get()) {
+                out.println("input complete: " + sent.get() + " records sent; waiting until the job is idle");
+            }
+            awaitConsumed(config, Duration.ofMinutes(5));
+            out.println("draining the job (stop with savepoint, end of event time)");
+            job.stopWithSavepoint(true, work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(5, TimeUnit.MINUTES);
+            if (alerts != null) {
+                alerts.close();
+            }
+            if (options.replay() == null) {
+                out.println("generator: " + describeTruth());
+            }
+            Summary summary = Summary.collect(bootstrap, config.eventsTopic(), config.dlqTopic(), Topics.ALERTS, redis);
+            out.println(summary.line());
+            return summary;
+        } finally {
+            for (AutoCloseable r : resources) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    out.println("warning: could not stop " + r + ": " + e);
+                }
+            }
+            EmbeddedKafka.deleteQuietly(work);
+        }
+    }
+
+    private String describeTruth() {
+        return "sent=" + sent.get() + " valid=" + truth.getOrDefault("VALID", 0L)
+                + " duplicates=" + truth.getOrDefault("DUPLICATE", 0L)
+                + " malformed=" + truth.getOrDefault("MALFORMED", 0L);
+    }
+
+    private void createTopics(PortraitConfig config) {
+        List<NewTopic> topics = new ArrayList<>();
+        topics.add(new NewTopic(config.eventsTopic(), 2, (short) 1));
+        topics.add(new NewTopic(config.dlqTopic(), 1, (short) 1));
+        topics.add(new NewTopic(Topics.ALERTS, 1, (short) 1));
+        topics.add(new NewTopic(Topics.CHANGES, 1, (short) 1));
+        topics.add(new NewTopic(config.controlTopic(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+        topics.add(new NewTopic(config.controlDlqTopic(), 1, (short) 1));
+        EmbeddedKafka.createTopics(config.kafkaBootstrap(), topics);
+    }
+
+    private void produce(PortraitConfig config) throws IOException, InterruptedException {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        long deadline = options.duration() == null ? Long.MAX_VALUE : System.nanoTime() + options.duration().toNanos();
+        long limit = options.events() == null ? Long.MAX_VALUE : options.events();
+        double rate = options.rate();
+        long started = System.nanoTime();
+        long lastReport = started;
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            Source source = options.replay() != null ? replaySource(options.replay()) : generatorSource();
+            while (!stopRequested.get() && System.nanoTime() < deadline && sent.get() < limit) {
+                TrafficGenerator.Record r = source.next();
+                if (r == null) {
+                    break;
+                }
+                producer.send(new ProducerRecord<>(config.eventsTopic(), r.key(), r.value()));
+                truth.merge(r.kind().name(), 1L, Long::sum);
+                long n = sent.incrementAndGet();
+                if (rate > 0) {
+                    long due = started + (long) (n * 1e9 / rate);
+                    long wait = due - System.nanoTime();
+                    if (wait > 1_000_000) {
+                        producer.flush();
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                }
+                if (System.nanoTime() - lastReport > 10_000_000_000L) {
+                    lastReport = System.nanoTime();
+                    long[] p = Summary.profileTotals(RedisAddress.parse(config.redisUrl(), "redis"));
+                    out.println("progress: sent=" + n + " profiles=" + p[0] + " accepted=" + p[1]);
+                }
+            }
+            producer.flush();
+            source.close();
+        }
+        if (options.untilIdle() || options.duration() != null || stopRequested.get()) {
+            return;
+        }
+        // Neither a duration nor --until-idle: keep the job running until Ctrl-C.
+        out.println("all input sent; the job keeps running until Ctrl-C");
+        while (!stopRequested.get()) {
+            Thread.sleep(200);
+        }
+    }
+
+    interface Source extends AutoCloseable {
+        TrafficGenerator.Record next() throws IOException;
+
+        @Override
+        default void close() throws IOException {}
+    }
+
+    private Source generatorSource() {
+        TrafficGenerator gen = TrafficGenerator.live(options.seed(), options.users());
+        return gen::next;
+    }
+
+    private static Source replaySource(Path file) throws IOException {
+        BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        return new Source() {
+            @Override
+            public TrafficGenerator.Record next() throws IOException {
+                String line;
+                do {
+                    line = reader.readLine();
+                    if (line == null) {
+                        return null;
+                    }
+                } while (line.isBlank());
+                String user = null;
+                try {
+                    JsonNode u = MAPPER.readTree(line).get("user_id");
+                    user = u != null && u.isTextual() ? u.textValue() : null;
+                } catch (IOException | RuntimeException notJson) {
+                    // Sent as-is: the job's DLQ is where a bad line belongs.
+                }
+                return new TrafficGenerator.Record(
+                        user,
+                        user == null ? null : user.getBytes(StandardCharsets.UTF_8),
+                        line.getBytes(StandardCharsets.UTF_8),
+                        TrafficGenerator.Kind.VALID,
+                        null);
+            }
+
+            @Override
+            public void close() throws IOException {
+                reader.close();
+            }
+        };
+    }
+
+    /**
+     * Waits until the job's committed offsets (committed on checkpoints) reach the end of the
+     * events topic: every record consumed and covered by a completed checkpoint.
+     */
+    private void awaitConsumed(PortraitConfig config, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = Summary.admin(config.kafkaBootstrap())) {
+            List<TopicPartition> parts = Summary.partitions(admin, config.eventsTopic());
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            parts.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+            while (System.nanoTime() < deadline) {
+                var end = admin.listOffsets(latest).all().get();
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(config.kafkaGroupId()).partitionsToOffsetAndMetadata().get();
+                boolean done = true;
+                for (TopicPartition tp : parts) {
+                    OffsetAndMetadata c = committed.get(tp);
+                    long position = c == null ? 0 : c.offset();
+                    if (position < end.get(tp).offset()) {
+                        done = false;
+                    }
+                }
+                if (done) {
+                    return;
+                }
+                Thread.sleep(250);
+            }
+        }
+        out.println("warning: the job did not consume all input within " + timeout + "; stopping anyway");
+    }
+
+    /** Appends every alert to a file as one JSON line (--alerts-out). */
+    static final class AlertsTail extends Thread implements AutoCloseable {
+        private final String bootstrap;
+        private final String topic;
+        private final Path file;
+        private volatile boolean running = true;
+
+        AlertsTail(String bootstrap, String topic, Path file) {
+            super("alerts-tail");
+            setDaemon(true);
+            this.bootstrap = bootstrap;
+            this.topic = topic;
+            this.file = file;
+        }
+
+        @Override
+        public void run() {
+            try (KafkaConsumer<byte[], byte[]> consumer = Summary.consumer(bootstrap);
+                    Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                consumer.subscribe(List.of(topic));
+                while (running) {
+                    for (var r : consumer.poll(Duration.ofMillis(200))) {
+                        w.write(new String(r.value(), StandardCharsets.UTF_8));
+                        w.write('\n');
+                    }
+                    w.flush();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            join(5000);
+        }
+    }
+}

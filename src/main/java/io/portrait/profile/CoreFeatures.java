@@ -1,0 +1,95 @@
+package io.portrait.profile;
+
+import io.portrait.event.EventType;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The profile core's keyed state and its partial update to the assembler: counts and RFM of one
+ * user. Money is in base-currency minor units. A Flink POJO (public fields, no-arg constructor):
+ * new fields may be added with defaults, which the POJO serializer's schema evolution supports.
+ */
+public class CoreFeatures {
+    /** Events applied to this user's profile, erase included: the profile document's version. */
+    public long version;
+
+    /** Accepted, de-duplicated events since the user was first seen (or last erased). */
+    public long total;
+
+    public long firstSeen = Long.MAX_VALUE;
+    public long lastSeen = Long.MIN_VALUE;
+
+    /** Count per {@link EventType#slot()}. */
+    public long[] typeCounts = new long[EventType.SLOTS];
+
+    /** Events that arrived behind the watermark (applied anyway). */
+    public long late;
+
+    public long botSuspected;
+
+    /** Event time of the newest purchase, or null. */
+    public Long lastPurchaseAt;
+
+    /** Distinct order ids of purchases (a purchase without order_id is its own order). */
+    public long orders;
+
+    public long purchaseMinor;
+    public long refundMinor;
+
+    /** True once the user has been erased and nothing was applied since. */
+    public boolean erased;
+
+    public CoreFeatures() {}
+
+    public CoreFeatures copy() {
+        CoreFeatures c = new CoreFeatures();
+        c.version = version;
+        c.total = total;
+        c.firstSeen = firstSeen;
+        c.lastSeen = lastSeen;
+        c.typeCounts = typeCounts.clone();
+        c.late = late;
+        c.botSuspected = botSuspected;
+        c.lastPurchaseAt = lastPurchaseAt;
+        c.orders = orders;
+        c.purchaseMinor = purchaseMinor;
+        c.refundMinor = refundMinor;
+        c.erased = erased;
+        return c;
+    }
+
+    public long count(EventType type) {
+        return type.slot() < typeCounts.length ? typeCounts[type.slot()] : 0L;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof CoreFeatures c)) {
+            return false;
+        }
+        return version == c.version
+                && total == c.total
+                && firstSeen == c.firstSeen
+                && lastSeen == c.lastSeen
+                && Arrays.equals(typeCounts, c.typeCounts)
+                && late == c.late
+                && botSuspected == c.botSuspected
+                && Objects.equals(lastPurchaseAt, c.lastPurchaseAt)
+                && orders == c.orders
+                && purchaseMinor == c.purchaseMinor
+                && refundMinor == c.refundMinor
+                && erased == c.erased;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(version, total, lastSeen, orders, purchaseMinor);
+    }
+
+    @Override
+    public String toString() {
+        return "CoreFeatures{version=" + version + ", total=" + total + ", orders=" + orders
+                + ", purchaseMinor=" + purchaseMinor + ", refundMinor=" + refundMinor
+                + ", erased=" + erased + "}";
+    }
+}

@@ -1,0 +1,48 @@
+package io.portrait.profile;
+
+import io.portrait.control.ControlMessage;
+import io.portrait.event.DeadLetter;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Every state descriptor and output tag of the job in one place: the names are part of the
+ * savepoint format, so they change only with a migration.
+ */
+public final class Descriptors {
+    private Descriptors() {}
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("dead-letters", TypeExtractor.getForClass(DeadLetter.class));
+
+    public static final OutputTag<DeadLetter> CONTROL_DEAD_LETTERS =
+            new OutputTag<>("control-dead-letters", TypeExtractor.getForClass(DeadLetter.class));
+
+    /** Broadcast state: the newest valid control message per key ({@code kind:id}). */
+    public static final MapStateDescriptor<String, ControlMessage> CONTROL =
+            new MapStateDescriptor<>(
+                    "control", Types.STRING, TypeExtractor.getForClass(ControlMessage.class));
+
+    /** Dedup: 64-bit hash of event_id → event time it was seen at. */
+    public static MapStateDescriptor<Long, Long> seenEventIds() {
+        return new MapStateDescriptor<>("seen-event-ids", Types.LONG, Types.LONG);
+    }
+
+    /** Profile core: 64-bit hash of order_id → event time, to count distinct orders. */
+    public static MapStateDescriptor<Long, Long> seenOrderIds() {
+        return new MapStateDescriptor<>("seen-order-ids", Types.LONG, Types.LONG);
+    }
+
+    public static ValueStateDescriptor<CoreFeatures> coreFeatures() {
+        return new ValueStateDescriptor<>(
+                "core-features", TypeExtractor.getForClass(CoreFeatures.class));
+    }
+
+    public static ValueStateDescriptor<AssemblerState> assemblerState() {
+        return new ValueStateDescriptor<>(
+                "assembler", TypeExtractor.getForClass(AssemblerState.class));
+    }
+}

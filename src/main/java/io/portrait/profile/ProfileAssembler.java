@@ -1,0 +1,180 @@
+package io.portrait.profile;
+
+import io.portrait.config.Money;
+import io.portrait.config.PortraitConfig;
+import io.portrait.control.ControlMessage;
+import io.portrait.control.ControlState;
+import io.portrait.control.Settings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The single writer of the profile document. Stages send it {@link ProfilePart}s; it keeps the
+ * newest part of each, owns {@code epoch} and {@code version}, and coalesces writes per user: at
+ * most one document per user per interval of processing time, on the leading edge (the first
+ * change is written at once) and the trailing edge (the last change of a burst is written when
+ * the interval ends). An event-time timer at the end of time flushes pending changes when a
+ * bounded input ends or the job is drained. The interval is runtime-tunable with the control
+ * setting {@code profile.coalesce-interval}.
+ *
+ * <p>The epoch is fixed when a job starts without state and kept in union operator state, so it
+ * survives restores and rescaling; a new job without state gets a later epoch and wins in Redis.
+ */
+public final class ProfileAssembler
+        extends KeyedBroadcastProcessFunction<String, ProfilePart, ControlMessage, ProfileRecord>
+        implements CheckpointedFunction {
+
+    private final Duration defaultInterval;
+    private final long configuredEpoch;
+    private final Money money;
+
+    private transient ValueState<AssemblerState> state;
+    private transient ListState<Long> epochState;
+    private transient long epoch;
+    private transient Duration interval;
+    private transient Counter written;
+
+    public ProfileAssembler(PortraitConfig config) {
+        this.defaultInterval = config.coalesceInterval();
+        this.configuredEpoch = config.epoch();
+        this.money = config.money();
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        epochState =
+                context.getOperatorStateStore()
+                        .getUnionListState(new ListStateDescriptor<>("epoch", Types.LONG));
+        long restored = 0;
+        for (Long e : epochState.get()) {
+            restored = Math.max(restored, e);
+        }
+        epoch =
+                restored > 0
+                        ? restored
+                        : configuredEpoch > 0 ? configuredEpoch : Instant.now().getEpochSecond();
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        epochState.update(List.of(epoch));
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        state = getRuntimeContext().getState(Descriptors.assemblerState());
+        written = getRuntimeContext().getMetricGroup().counter("profilesEmitted");
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    private long intervalMillis(ReadOnlyContext ctx) throws Exception {
+        if (interval == null) {
+            interval =
+                    Settings.COALESCE_INTERVAL.valueIn(
+                            ctx.getBroadcastState(Descriptors.CONTROL), defaultInterval);
+        }
+        return interval.toMillis();
+    }
+
+    @Override
+    public void processElement(ProfilePart part, ReadOnlyContext ctx, Collector<ProfileRecord> out)
+            throws Exception {
+        if (part.core != null && part.core.erased) {
+            // An erase is written at once, never coalesced, and forgets everything but the key.
+            state.clear();
+            out.collect(
+                    new ProfileRecord(
+                            part.userId,
+                            epoch,
+                            part.core.version,
+                            ProfileDocument.tombstone(epoch, part.core.version),
+                            true));
+            written.inc();
+            return;
+        }
+        AssemblerState st = state.value();
+        if (st == null) {
+            st = new AssemblerState();
+        }
+        if (part.core != null) {
+            st.core = part.core;
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        long intervalMillis = intervalMillis(ctx);
+        if (intervalMillis == 0 || now >= st.nextWriteAt) {
+            emit(ctx.getCurrentKey(), st, ctx.timerService().currentWatermark(), out);
+            st.nextWriteAt = now + intervalMillis;
+            if (intervalMillis > 0) {
+                ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
+            }
+        } else {
+            st.dirty = true;
+            if (!st.flushTimerSet) {
+                ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+                st.flushTimerSet = true;
+            }
+        }
+        state.update(st);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ProfileRecord> out)
+            throws Exception {
+        AssemblerState st = state.value();
+        if (st == null) {
+            return;
+        }
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            st.flushTimerSet = false;
+        }
+        if (st.dirty && st.core != null) {
+            emit(ctx.getCurrentKey(), st, ctx.timerService().currentWatermark(), out);
+            if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+                long intervalMillis = intervalMillis(ctx);
+                st.nextWriteAt = timestamp + intervalMillis;
+                if (intervalMillis > 0) {
+                    ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
+                }
+            }
+        }
+        state.update(st);
+    }
+
+    private void emit(String userId, AssemblerState st, long watermark, Collector<ProfileRecord> out) {
+        CoreFeatures core = st.core;
+        long asOf = watermark == Long.MAX_VALUE ? core.lastSeen : Math.max(core.lastSeen, watermark);
+        out.collect(
+                new ProfileRecord(
+                        userId,
+                        epoch,
+                        core.version,
+                        ProfileDocument.render(epoch, userId, core, asOf, money),
+                        false));
+        st.dirty = false;
+        written.inc();
+    }
+
+    @Override
+    public void processBroadcastElement(
+            ControlMessage message, Context ctx, Collector<ProfileRecord> out) throws Exception {
+        if (ControlState.apply(ctx.getBroadcastState(Descriptors.CONTROL), message)) {
+            interval = null;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.portrait.sink;
+
+import io.portrait.profile.ProfileRecord;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buffers the newest document per user and writes full batches, and everything on {@link
+ * #flush} (called before each checkpoint barrier is forwarded and at end of input). The buffer is
+ * bounded by the batch size: a full buffer is written synchronously, which blocks the task and
+ * back-pressures the job instead of growing memory. Failed batches are retried forever with capped
+ * exponential backoff; the job keeps running (its checkpoints may time out meanwhile).
+ */
+final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSinkWriter.class);
+
+    private final RedisProfileStore store;
+    private final int batchSize;
+    private final long profileTtlSeconds;
+    private final long tombstoneTtlSeconds;
+    private final long maxBackoffMillis;
+    private final Map<String, ProfileRecord> buffer = new LinkedHashMap<>();
+    private final Counter written;
+    private final Counter stale;
+    private final Counter retries;
+
+    RedisSinkWriter(
+            RedisProfileStore store,
+            int batchSize,
+            Duration profileTtl,
+            Duration tombstoneTtl,
+            Duration maxBackoff,
+            MetricGroup metrics) {
+        this.store = store;
+        this.batchSize = batchSize;
+        this.profileTtlSeconds = profileTtl.toSeconds();
+        this.tombstoneTtlSeconds = Math.max(1, tombstoneTtl.toSeconds());
+        this.maxBackoffMillis = maxBackoff.toMillis();
+        this.written = metrics.counter("redisWritten");
+        this.stale = metrics.counter("redisStale");
+        this.retries = metrics.counter("redisRetries");
+        metrics.gauge("redisBuffered", buffer::size);
+    }
+
+    @Override
+    public void write(ProfileRecord record, Context context) throws InterruptedException {
+        ProfileRecord previous = buffer.get(record.userId());
+        if (previous == null || record.newerThan(previous.epoch(), previous.version())) {
+            buffer.put(record.userId(), record);
+        }
+        if (buffer.size() >= batchSize) {
+            writeBuffer();
+        }
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws InterruptedException {
+        writeBuffer();
+    }
+
+    private void writeBuffer() throws InterruptedException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        long backoff = 50;
+        int attempt = 0;
+        while (true) {
+            try {
+                RedisProfileStore.BatchResult r =
+                        store.write(buffer.values(), profileTtlSeconds, tombstoneTtlSeconds);
+                written.inc(r.written());
+                stale.inc(r.stale());
+                buffer.clear();
+                if (attempt > 0) {
+                    LOG.info("Redis writes succeed again after {} retries", attempt);
+                }
+                return;
+            } catch (RuntimeException e) {
+                attempt++;
+                retries.inc();
+                if (attempt == 1 || attempt % 20 == 0) {
+                    LOG.warn(
+                            "Redis write of {} profiles failed (attempt {}), retrying in {} ms: {}",
+                            buffer.size(),
+                            attempt,
+                            backoff,
+                            e.toString());
+                }
+                Thread.sleep(backoff);
+                backoff = Math.min(maxBackoffMillis, backoff * 2);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}
