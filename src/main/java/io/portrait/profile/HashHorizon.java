@@ -54,6 +54,10 @@ public final class HashHorizon {
                 minRemaining = Math.min(minRemaining, ts);
             }
         }
+        if (minRemaining == Long.MAX_VALUE) {
+            // Iterator removal can leave an empty map behind on the heap backend.
+            seen.clear();
+        }
         return minRemaining;
     }
 

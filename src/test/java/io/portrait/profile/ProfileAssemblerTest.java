@@ -1,0 +1,177 @@
+package io.portrait.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portrait.config.PortraitConfig;
+import io.portrait.control.ControlMessage;
+import io.portrait.control.Settings;
+import io.portrait.event.EventType;
+import io.portrait.testing.Harnesses;
+import io.portrait.testing.TestEvents;
+import java.util.Map;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class ProfileAssemblerTest {
+
+    static final long T0 = 1_764_000_000_000L;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static PortraitConfig config(long epoch) {
+        return PortraitConfig.defaults()
+                .with(
+                        Map.of(
+                                "portrait.profile.coalesce-interval", "1 s",
+                                "portrait.profile.epoch", Long.toString(epoch)));
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, ProfilePart, ControlMessage, ProfileRecord>
+            harness(long epoch, OperatorSubtaskState restore) throws Exception {
+        return Harnesses.keyedBroadcast(
+                new ProfileAssembler(config(epoch)),
+                ProfilePart::getUserId,
+                Harnesses.rocksDb(),
+                restore);
+    }
+
+    static ProfilePart part(String user, long version) {
+        CoreFeatures f = new CoreFeatures();
+        f.version = version;
+        f.total = version;
+        f.typeCounts[EventType.VIEW.slot()] = version;
+        f.firstSeen = T0;
+        f.lastSeen = T0 + version;
+        return ProfilePart.core(user, f);
+    }
+
+    @Test
+    void writesTheLeadingAndTheTrailingEdgeOfABurst() throws Exception {
+        try (var h = harness(100, null)) {
+            h.setProcessingTime(10_000);
+            h.processElement(part("u1", 1), T0);
+            assertThat(h.extractOutputValues()).extracting(ProfileRecord::version).containsExactly(1L);
+
+            h.setProcessingTime(10_300);
+            h.processElement(part("u1", 2), T0);
+            h.processElement(part("u1", 3), T0);
+            h.processElement(part("u2", 1), T0);
+            assertThat(h.extractOutputValues())
+                    .extracting(r -> r.userId() + "@" + r.version())
+                    .as("u2's first change is written at once; u1 waits")
+                    .containsExactly("u1@1", "u2@1");
+
+            h.setProcessingTime(11_000);
+            assertThat(h.extractOutputValues())
+                    .extracting(r -> r.userId() + "@" + r.version())
+                    .containsExactly("u1@1", "u2@1", "u1@3");
+
+            h.setProcessingTime(12_000);
+            assertThat(h.extractOutputValues()).as("nothing new, nothing written").hasSize(3);
+        }
+    }
+
+    @Test
+    void theIntervalIsTunableAtRunTime() throws Exception {
+        try (var h = harness(100, null)) {
+            h.processBroadcastElement(TestEvents.setting(Settings.COALESCE_INTERVAL, "0 ms", 1), 0);
+            h.setProcessingTime(10_000);
+            for (int v = 1; v <= 4; v++) {
+                h.processElement(part("u1", v), T0);
+            }
+            assertThat(h.extractOutputValues()).extracting(ProfileRecord::version).containsExactly(1L, 2L, 3L, 4L);
+        }
+    }
+
+    @Test
+    void flushesPendingChangesAtTheEndOfEventTime() throws Exception {
+        try (var h = harness(100, null)) {
+            h.setProcessingTime(10_000);
+            h.processElement(part("u1", 1), T0);
+            h.processElement(part("u1", 2), T0);
+            h.processWatermark(Long.MAX_VALUE);
+            assertThat(h.extractOutputValues()).extracting(ProfileRecord::version).containsExactly(1L, 2L);
+        }
+    }
+
+    @Test
+    void rendersTheContractDocument() throws Exception {
+        try (var h = harness(1_764_480_000L, null)) {
+            CoreFeatures f = part("u-42", 3).core;
+            f.purchaseMinor = 12_050;
+            f.refundMinor = 50;
+            f.orders = 2;
+            f.lastPurchaseAt = T0 - 86_400_000L;
+            f.typeCounts[EventType.PURCHASE.slot()] = 2;
+            h.processWatermark(T0 + 3);
+            h.processElement(ProfilePart.core("u-42", f), T0);
+            ProfileRecord r = h.extractOutputValues().get(0);
+
+            assertThat(r.json()).startsWith("{\"epoch\":1764480000,\"version\":3,");
+            JsonNode doc = JSON.readTree(r.json());
+            assertThat(doc.get("user_id").asText()).isEqualTo("u-42");
+            assertThat(doc.get("first_seen").asText()).isEqualTo("2025-11-24T16:00:00Z");
+            assertThat(doc.get("counts").get("total").asLong()).isEqualTo(3);
+            assertThat(doc.get("counts").get("view").asLong()).isEqualTo(3);
+            assertThat(doc.get("counts").get("purchase").asLong()).isEqualTo(2);
+            assertThat(doc.get("counts").has("click")).isFalse();
+            JsonNode rfm = doc.get("rfm");
+            assertThat(rfm.get("orders").asLong()).isEqualTo(2);
+            assertThat(rfm.get("purchase_amount").decimalValue()).isEqualByComparingTo("120.50");
+            assertThat(rfm.get("refund_amount").decimalValue()).isEqualByComparingTo("0.50");
+            assertThat(rfm.get("monetary").decimalValue()).isEqualByComparingTo("120.00");
+            assertThat(rfm.get("avg_order_value").decimalValue()).isEqualByComparingTo("60.25");
+            assertThat(rfm.get("recency_days").asDouble()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(0.001));
+            assertThat(rfm.get("last_purchase_at").asText()).isEqualTo("2025-11-23T16:00:00Z");
+            assertThat(rfm.get("currency").asText()).isEqualTo("GBP");
+        }
+    }
+
+    @Test
+    void eraseWritesATombstoneAtOnce() throws Exception {
+        try (var h = harness(100, null)) {
+            h.setProcessingTime(10_000);
+            h.processElement(part("u1", 1), T0);
+            h.processElement(part("u1", 2), T0);
+            CoreFeatures erased = new CoreFeatures();
+            erased.version = 3;
+            erased.erased = true;
+            h.processElement(ProfilePart.core("u1", erased), T0);
+            ProfileRecord last = h.extractOutputValues().get(1);
+            assertThat(last.erased()).isTrue();
+            assertThat(last.json()).isEqualTo("{\"epoch\":100,\"version\":3,\"erased\":true}");
+            assertThat(Harnesses.keysWithState(h, Descriptors.assemblerState().getName())).isZero();
+            h.setProcessingTime(20_000);
+            assertThat(h.extractOutputValues()).as("the pending change died with the erase").hasSize(2);
+        }
+    }
+
+    @Test
+    void theEpochSurvivesARestoreWhateverTheNewConfigSays() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(100, null)) {
+            h.setProcessingTime(10_000);
+            h.processElement(part("u1", 1), T0);
+            h.processElement(part("u1", 2), T0); // pending at snapshot time
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (var h = harness(999, snapshot)) {
+            h.setProcessingTime(11_000);
+            assertThat(h.extractOutputValues())
+                    .extracting(r -> r.epoch() + "/" + r.version())
+                    .as("restored timers write the pending change, with the old epoch")
+                    .containsExactly("100/2");
+        }
+    }
+
+    @Test
+    void aFreshJobTakesItsStartTimeAsEpoch() throws Exception {
+        long before = System.currentTimeMillis() / 1000;
+        try (var h = harness(0, null)) {
+            h.processElement(part("u1", 1), T0);
+            assertThat(h.extractOutputValues().get(0).epoch()).isBetween(before, before + 60);
+        }
+    }
+}

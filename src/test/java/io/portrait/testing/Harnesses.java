@@ -1,0 +1,94 @@
+package io.portrait.testing;
+
+import io.portrait.profile.Descriptors;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+
+/** Operator test harnesses on a chosen state backend, optionally restored from a snapshot. */
+public final class Harnesses {
+    private Harnesses() {}
+
+    public static StateBackend rocksDb() {
+        return new EmbeddedRocksDBStateBackend();
+    }
+
+    public static StateBackend heap() {
+        return new HashMapStateBackend();
+    }
+
+    public static <IN, OUT> KeyedOneInputStreamOperatorTestHarness<String, IN, OUT> keyed(
+            KeyedProcessFunction<String, IN, OUT> fn,
+            KeySelector<IN, String> key,
+            StateBackend backend,
+            OperatorSubtaskState restore)
+            throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(fn), key, Types.STRING, 128, 1, 0);
+        h.setStateBackend(backend);
+        h.setup();
+        if (restore == null) {
+            h.initializeEmptyState();
+        } else {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    /**
+     * A keyed broadcast harness with the control broadcast state. Its broadcast input is put at the
+     * end of time, as {@code ControlWatermarks} does in the job, so the event input alone drives
+     * event time.
+     */
+    public static <IN1, IN2, OUT> KeyedBroadcastOperatorTestHarness<String, IN1, IN2, OUT> keyedBroadcast(
+            KeyedBroadcastProcessFunction<String, IN1, IN2, OUT> fn,
+            KeySelector<IN1, String> key,
+            StateBackend backend,
+            OperatorSubtaskState restore)
+            throws Exception {
+        var h =
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(fn, List.of(Descriptors.CONTROL)),
+                        key,
+                        Types.STRING,
+                        128,
+                        1,
+                        0);
+        h.setStateBackend(backend);
+        h.setup();
+        if (restore == null) {
+            h.initializeEmptyState();
+        } else {
+            h.initializeState(restore);
+        }
+        h.open();
+        h.processBroadcastWatermark(Long.MAX_VALUE);
+        return h;
+    }
+
+    /**
+     * Keys that still hold the named keyed state. (RocksDB's own entry count includes internal
+     * column families such as timers, so tests ask by state name.)
+     */
+    public static long keysWithState(AbstractStreamOperatorTestHarness<?> h, String stateName) {
+        KeyedStateBackend<?> b = h.getOperator().getKeyedStateBackend();
+        try (var keys = b.getKeys(stateName, VoidNamespace.INSTANCE)) {
+            return keys.count();
+        }
+    }
+}
