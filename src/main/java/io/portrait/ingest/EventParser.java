@@ -98,7 +98,9 @@ public final class EventParser implements Serializable {
         } catch (JsonEOFException e) {
             throw new Reject(RejectReason.TRUNCATED_JSON, e.getOriginalMessage());
         } catch (JsonProcessingException e) {
-            throw new Reject(RejectReason.NOT_JSON, e.getOriginalMessage());
+            throw new Reject(
+                    endsInsideADocument(value, e) ? RejectReason.TRUNCATED_JSON : RejectReason.NOT_JSON,
+                    e.getOriginalMessage());
         } catch (java.io.IOException e) {
             throw new Reject(RejectReason.NOT_JSON, String.valueOf(e.getMessage()));
         }
@@ -220,6 +222,30 @@ public final class EventParser implements Serializable {
                 gender,
                 source == null ? -1 : source.partition(),
                 source == null ? -1 : source.offset());
+    }
+
+    /**
+     * A parse error in the last token of an object or array that was opened is a cut record
+     * ({@code {"a":tr} or {@code {"a":59.}), not a syntax error; Jackson reports only some of these
+     * as end-of-input. The error location is the start of the failing token: if nothing but that
+     * token follows, the record was cut.
+     */
+    private static boolean endsInsideADocument(byte[] value, JsonProcessingException e) {
+        int first = 0;
+        while (first < value.length && Character.isWhitespace(value[first])) {
+            first++;
+        }
+        boolean opened = first < value.length && (value[first] == '{' || value[first] == '[');
+        if (!opened || e.getLocation() == null || e.getLocation().getByteOffset() < 0) {
+            return false;
+        }
+        for (long i = e.getLocation().getByteOffset(); i < value.length; i++) {
+            byte b = value[(int) i];
+            if (b == ',' || b == '}' || b == ']' || b == ':' || b == '"' || Character.isWhitespace(b)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String requiredString(JsonNode root, String field) throws Reject {

@@ -1,0 +1,40 @@
+package io.portrait.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/** Bad options fail fast, before any service starts, with a message that says what to fix. */
+class PortraitCliTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "demo --duration soon|is not a duration",
+                "demo --format online-retail|--format online-retail is not supported yet",
+                "demo --replay /no/such/file|is not a readable file",
+                "demo --users 0|--users must be at least 1",
+                "demo --until-idle|--until-idle needs an end to the input",
+                "demo --rate -5|--rate must be",
+                "demo --redis-url redis://user:pw@localhost:6379|PORTRAIT_REDIS_PASSWORD",
+                "demo --nonsense|Unknown option",
+                "job -D portrait.redis.batch-size=0|must be at least 1",
+                "job -D portrait.bogus=1|Unknown setting",
+                "frobnicate|Unmatched argument",
+                "|Name a command"
+            })
+    void rejects(String args, String message) {
+        StringWriter err = new StringWriter();
+        CommandLine cl = PortraitCli.newCommandLine();
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        int code = cl.execute(args == null ? new String[0] : args.split(" "));
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains(message);
+    }
+}

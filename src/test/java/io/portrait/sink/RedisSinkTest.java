@@ -1,0 +1,177 @@
+package io.portrait.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portrait.config.RedisKeys;
+import io.portrait.demo.RedisServerProcess;
+import io.portrait.profile.ProfileDocument;
+import io.portrait.profile.ProfileRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/** The Redis sink against a real Redis server (system redis-server or the one in embedded-redis). */
+class RedisSinkTest {
+
+    static RedisServerProcess redis;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServerProcess.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @BeforeEach
+    void flush() {
+        try (Jedis j = jedis()) {
+            j.flushAll();
+        }
+    }
+
+    static Jedis jedis() {
+        return new Jedis("127.0.0.1", redis.port());
+    }
+
+    static ProfileRecord doc(String user, long epoch, long version) {
+        return new ProfileRecord(
+                user,
+                epoch,
+                version,
+                "{\"epoch\":" + epoch + ",\"version\":" + version + ",\"user_id\":\"" + user + "\"}",
+                false);
+    }
+
+    static String stored(String user) {
+        try (Jedis j = jedis()) {
+            return j.get(RedisKeys.profile(user));
+        }
+    }
+
+    @Test
+    void versionedUpsertNeverMovesBackwards() {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null)) {
+            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).written()).isEqualTo(1);
+            assertThat(store.write(List.of(doc("u1", 10, 4)), 0, 60))
+                    .isEqualTo(new RedisProfileStore.BatchResult(0, 1));
+            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).stale()).as("equal is not newer").isEqualTo(1);
+            assertThat(stored("u1")).contains("\"version\":5");
+
+            assertThat(store.write(List.of(doc("u1", 10, 6)), 0, 60).written()).isEqualTo(1);
+            assertThat(store.write(List.of(doc("u1", 9, 100)), 0, 60).written()).as("older epoch loses").isZero();
+            assertThat(store.write(List.of(doc("u1", 11, 1)), 0, 60).written()).as("a newer epoch wins").isEqualTo(1);
+            assertThat(stored("u1")).startsWith("{\"epoch\":11,\"version\":1,");
+        }
+    }
+
+    @Test
+    void tombstonesExpireAndBlockLateWrites() {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null);
+                Jedis j = jedis()) {
+            store.write(List.of(doc("u1", 10, 5)), 0, 60);
+            ProfileRecord tomb = new ProfileRecord("u1", 10, 6, ProfileDocument.tombstone(10, 6), true);
+            store.write(List.of(tomb), 0, 60);
+            assertThat(stored("u1")).isEqualTo("{\"epoch\":10,\"version\":6,\"erased\":true}");
+            assertThat(j.ttl(RedisKeys.profile("u1"))).isBetween(1L, 60L);
+            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).written()).as("a late write cannot resurrect").isZero();
+        }
+    }
+
+    @Test
+    void profileTtlIsSetWhenConfigured() {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null);
+                Jedis j = jedis()) {
+            store.write(List.of(doc("u1", 1, 1)), 3600, 60);
+            store.write(List.of(doc("u2", 1, 1)), 0, 60);
+            assertThat(j.ttl(RedisKeys.profile("u1"))).isBetween(3500L, 3600L);
+            assertThat(j.ttl(RedisKeys.profile("u2"))).isEqualTo(-1L);
+        }
+    }
+
+    @Test
+    void foreignValuesAreOverwritten() {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null);
+                Jedis j = jedis()) {
+            j.set(RedisKeys.profile("u1"), "legacy");
+            assertThat(store.write(List.of(doc("u1", 1, 1)), 0, 60).written()).isEqualTo(1);
+        }
+    }
+
+    static RedisSinkWriter writer(int batchSize) {
+        return new RedisSinkWriter(
+                new RedisProfileStore(redis.address(), null),
+                batchSize,
+                Duration.ZERO,
+                Duration.ofDays(7),
+                Duration.ofMillis(200),
+                new UnregisteredMetricsGroup());
+    }
+
+    @Test
+    void writerBuffersTheNewestPerUserAndWritesOnFlushOrFullBatch() throws Exception {
+        try (RedisSinkWriter w = writer(3)) {
+            w.write(doc("u1", 1, 1), null);
+            w.write(doc("u1", 1, 3), null);
+            w.write(doc("u1", 1, 2), null); // older than buffered: dropped
+            w.write(doc("u2", 1, 1), null);
+            assertThat(stored("u1")).as("nothing before flush").isNull();
+            w.flush(false);
+            assertThat(stored("u1")).contains("\"version\":3");
+            assertThat(stored("u2")).isNotNull();
+
+            w.write(doc("a", 1, 1), null);
+            w.write(doc("b", 1, 1), null);
+            w.write(doc("c", 1, 1), null); // third user fills the batch
+            assertThat(stored("c")).isNotNull();
+        }
+    }
+
+    @Test
+    void writerRetriesUntilRedisIsBackAndThenSucceeds() throws Exception {
+        try (RedisSinkWriter w = writer(100)) {
+            w.write(doc("u1", 1, 1), null);
+            w.flush(false);
+            redis.stopProcess();
+            w.write(doc("u1", 1, 2), null);
+            w.write(doc("u2", 1, 1), null);
+            CompletableFuture<Void> flushing =
+                    CompletableFuture.runAsync(
+                            () -> {
+                                try {
+                                    w.flush(false);
+                                } catch (InterruptedException e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            });
+            Thread.sleep(1500);
+            assertThat(flushing).as("blocks (back-pressure) while Redis is down").isNotDone();
+            redis.startProcess(); // empty server: script cache and data are gone
+            flushing.get(30, TimeUnit.SECONDS);
+            assertThat(stored("u1")).contains("\"version\":2");
+            assertThat(stored("u2")).isNotNull();
+        }
+    }
+
+    @Test
+    void builderSaysWhatToFix() {
+        assertThatThrownBy(() -> RedisSink.builder().build()).hasMessageContaining("setAddress");
+        assertThatThrownBy(() -> RedisSink.builder().setAddress("redis://h:1").setBatchSize(0).build())
+                .hasMessageContaining("batch size");
+        assertThatThrownBy(() -> RedisSink.builder().setAddress("redis://u:p@h:1").build())
+                .hasMessageContaining("PORTRAIT_REDIS_PASSWORD");
+        assertThatThrownBy(() -> RedisSink.builder().setAddress("redis://h:1").setTombstoneTtl(Duration.ZERO).build())
+                .hasMessageContaining("tombstone");
+        assertThat(RedisSink.builder().setAddress("redis://h:1").build()).isNotNull();
+    }
+}
