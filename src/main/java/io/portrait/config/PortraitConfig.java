@@ -26,6 +26,7 @@ public record PortraitConfig(
         String controlDlqTopic,
         String redisUrl,
         int redisBatchSize,
+        Duration redisFlushInterval,
         Duration redisProfileTtl,
         Duration redisTombstoneTtl,
         Duration redisMaxBackoff,
@@ -53,6 +54,7 @@ public record PortraitConfig(
                 nonBlank(conf, TOPIC_CONTROL_DLQ),
                 redisUrl(conf),
                 atLeast(conf, REDIS_BATCH_SIZE, 1),
+                positive(conf, REDIS_FLUSH_INTERVAL),
                 nonNegative(conf, REDIS_PROFILE_TTL),
                 positive(conf, REDIS_TOMBSTONE_TTL),
                 positive(conf, REDIS_MAX_BACKOFF),
@@ -90,6 +92,7 @@ public record PortraitConfig(
         conf.set(TOPIC_CONTROL_DLQ, controlDlqTopic);
         conf.set(REDIS_URL, redisUrl);
         conf.set(REDIS_BATCH_SIZE, redisBatchSize);
+        conf.set(REDIS_FLUSH_INTERVAL, redisFlushInterval);
         conf.set(REDIS_PROFILE_TTL, redisProfileTtl);
         conf.set(REDIS_TOMBSTONE_TTL, redisTombstoneTtl);
         conf.set(REDIS_MAX_BACKOFF, redisMaxBackoff);

@@ -65,6 +65,14 @@ public final class PortraitOptions {
                             "Profiles per pipelined Redis round trip; also the bound on buffered"
                                     + " profiles per sink task (back-pressure beyond it).");
 
+    public static final ConfigOption<Duration> REDIS_FLUSH_INTERVAL =
+            ConfigOptions.key("portrait.redis.flush-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(100))
+                    .withDescription(
+                            "A partly filled batch is written at most this long after its first"
+                                    + " profile (and always before a checkpoint completes).");
+
     public static final ConfigOption<Duration> REDIS_PROFILE_TTL =
             ConfigOptions.key("portrait.redis.profile-ttl")
                     .durationType()

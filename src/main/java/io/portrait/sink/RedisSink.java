@@ -23,8 +23,9 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * checkpoint completes (so a completed checkpoint implies the profiles are in Redis), and every
  * write is a versioned upsert — a Lua script compares the stored document's {@code
  * {"epoch":E,"version":N,} prefix and writes only a newer pair, so a replay after a restore never
- * moves a profile backwards. Writes are pipelined in batches with one batch in flight; a full
- * buffer blocks the task (back-pressure). While Redis is unreachable the writer retries with
+ * moves a profile backwards. Writes are pipelined in batches with one batch in flight; a batch is
+ * written when full or at most a flush interval after its first profile, and a full buffer blocks
+ * the task (back-pressure). While Redis is unreachable the writer retries with
  * capped exponential backoff instead of failing the job. The password, if any, is read on the
  * task manager from {@value RedisAddress#PASSWORD_ENV}.
  */
@@ -32,6 +33,7 @@ public final class RedisSink implements Sink<ProfileRecord> {
 
     private final RedisAddress address;
     private final int batchSize;
+    private final Duration flushInterval;
     private final Duration profileTtl;
     private final Duration tombstoneTtl;
     private final Duration maxBackoff;
@@ -39,6 +41,7 @@ public final class RedisSink implements Sink<ProfileRecord> {
     private RedisSink(Builder b) {
         this.address = RedisAddress.parse(b.url, "Redis address");
         this.batchSize = b.batchSize;
+        this.flushInterval = b.flushInterval;
         this.profileTtl = b.profileTtl;
         this.tombstoneTtl = b.tombstoneTtl;
         this.maxBackoff = b.maxBackoff;
@@ -53,9 +56,11 @@ public final class RedisSink implements Sink<ProfileRecord> {
         return new RedisSinkWriter(
                 new RedisProfileStore(address, RedisAddress.passwordFromEnvironment()),
                 batchSize,
+                flushInterval,
                 profileTtl,
                 tombstoneTtl,
                 maxBackoff,
+                context.getProcessingTimeService(),
                 context.metricGroup());
     }
 
@@ -63,6 +68,7 @@ public final class RedisSink implements Sink<ProfileRecord> {
     public static final class Builder {
         private String url;
         private int batchSize = 500;
+        private Duration flushInterval = Duration.ofMillis(100);
         private Duration profileTtl = Duration.ZERO;
         private Duration tombstoneTtl = Duration.ofDays(7);
         private Duration maxBackoff = Duration.ofSeconds(5);
@@ -73,6 +79,7 @@ public final class RedisSink implements Sink<ProfileRecord> {
         public Builder fromConfig(PortraitConfig config) {
             return setAddress(config.redisUrl())
                     .setBatchSize(config.redisBatchSize())
+                    .setFlushInterval(config.redisFlushInterval())
                     .setProfileTtl(config.redisProfileTtl())
                     .setTombstoneTtl(config.redisTombstoneTtl())
                     .setMaxBackoff(config.redisMaxBackoff());
@@ -85,6 +92,12 @@ public final class RedisSink implements Sink<ProfileRecord> {
 
         public Builder setBatchSize(int batchSize) {
             this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Longest time a partly filled batch waits before it is written. */
+        public Builder setFlushInterval(Duration flushInterval) {
+            this.flushInterval = flushInterval;
             return this;
         }
 
@@ -117,6 +130,10 @@ public final class RedisSink implements Sink<ProfileRecord> {
             if (batchSize < 1 || batchSize > 100_000) {
                 throw new IllegalArgumentException(
                         "RedisSink batch size is " + batchSize + "; use 1..100000.");
+            }
+            if (flushInterval == null || flushInterval.toMillis() < 1) {
+                throw new IllegalArgumentException(
+                        "RedisSink flush interval must be at least 1 ms.");
             }
             if (profileTtl == null || profileTtl.isNegative()) {
                 throw new IllegalArgumentException(

@@ -4,6 +4,7 @@ import io.portrait.profile.ProfileRecord;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -11,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buffers the newest document per user and writes full batches, and everything on {@link
- * #flush} (called before each checkpoint barrier is forwarded and at end of input). The buffer is
+ * Buffers the newest document per user and writes full batches, a partly filled batch at most a
+ * flush interval after its first document, and everything on {@link #flush} (called before each
+ * checkpoint barrier is forwarded and at end of input). The buffer is
  * bounded by the batch size: a full buffer is written synchronously, which blocks the task and
  * back-pressures the job instead of growing memory. Failed batches are retried forever with capped
  * exponential backoff; the job keeps running (its checkpoints may time out meanwhile).
@@ -22,6 +24,9 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
 
     private final RedisProfileStore store;
     private final int batchSize;
+    private final long flushIntervalMillis;
+    private final ProcessingTimeService timers;
+    private boolean flushTimerPending;
     private final long profileTtlSeconds;
     private final long tombstoneTtlSeconds;
     private final long maxBackoffMillis;
@@ -33,12 +38,16 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
     RedisSinkWriter(
             RedisProfileStore store,
             int batchSize,
+            Duration flushInterval,
             Duration profileTtl,
             Duration tombstoneTtl,
             Duration maxBackoff,
+            ProcessingTimeService timers,
             MetricGroup metrics) {
         this.store = store;
         this.batchSize = batchSize;
+        this.flushIntervalMillis = flushInterval.toMillis();
+        this.timers = timers;
         this.profileTtlSeconds = profileTtl.toSeconds();
         this.tombstoneTtlSeconds = Math.max(1, tombstoneTtl.toSeconds());
         this.maxBackoffMillis = maxBackoff.toMillis();
@@ -56,6 +65,15 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
         }
         if (buffer.size() >= batchSize) {
             writeBuffer();
+        } else if (!flushTimerPending && timers != null) {
+            // Timer callbacks run in the task's mailbox thread, never beside write().
+            flushTimerPending = true;
+            timers.registerTimer(
+                    timers.getCurrentProcessingTime() + flushIntervalMillis,
+                    time -> {
+                        flushTimerPending = false;
+                        writeBuffer();
+                    });
         }
     }
 

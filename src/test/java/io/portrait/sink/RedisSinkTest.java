@@ -112,9 +112,11 @@ class RedisSinkTest {
         return new RedisSinkWriter(
                 new RedisProfileStore(redis.address(), null),
                 batchSize,
+                Duration.ofMillis(100),
                 Duration.ZERO,
                 Duration.ofDays(7),
                 Duration.ofMillis(200),
+                null,
                 new UnregisteredMetricsGroup());
     }
 
