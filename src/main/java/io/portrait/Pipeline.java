@@ -38,7 +38,9 @@ public final class Pipeline {
      * @param control parsed control records whose watermark is the end of time (ControlWatermarks)
      */
     public static Outputs build(
-            DataStream<Ingested> ingested, DataStream<ControlRecord> control, PortraitConfig config) {
+            DataStream<Ingested> ingested,
+            DataStream<ControlRecord> control,
+            PortraitConfig config) {
         SingleOutputStreamOperator<Event> events =
                 ingested.process(new RouteDeadLetters())
                         .uid("route-dead-letters")

@@ -35,8 +35,8 @@ import redis.clients.jedis.Jedis;
 /**
  * The control stream must not hold back event time. The job runs unbounded against a live control
  * topic that holds one invalid and one valid record and then stays silent. Event-time timers
- * downstream of the control join must still fire: the de-duplication horizon (10 s here) expires
- * an event id only through an event-time timer, so a re-sent event is counted again only if the
+ * downstream of the control join must still fire: the de-duplication horizon (10 s here) expires an
+ * event id only through an event-time timer, so a re-sent event is counted again only if the
  * watermark got past it. Bounded test inputs (which end with a MAX watermark) would hide this bug.
  */
 class ControlStreamITCase {
@@ -47,7 +47,8 @@ class ControlStreamITCase {
     static final MiniClusterExtension FLINK =
             new MiniClusterExtension(
                     new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2))
+                            .setConfiguration(
+                                    LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2))
                             .setNumberTaskManagers(1)
                             .setNumberSlotsPerTaskManager(2)
                             .build());
@@ -73,21 +74,29 @@ class ControlStreamITCase {
     }
 
     static String event(String id, String user, long ts) {
-        return "{\"event_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"type\":\"view\",\"ts\":\""
-                + Instant.ofEpochMilli(ts) + "\"}";
+        return "{\"event_id\":\""
+                + id
+                + "\",\"user_id\":\""
+                + user
+                + "\",\"type\":\"view\",\"ts\":\""
+                + Instant.ofEpochMilli(ts)
+                + "\"}";
     }
 
     static void send(KafkaProducer<byte[], byte[]> p, String topic, String key, String value) {
-        p.send(new ProducerRecord<>(
-                topic,
-                key.getBytes(StandardCharsets.UTF_8),
-                value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
+        p.send(
+                new ProducerRecord<>(
+                        topic,
+                        key.getBytes(StandardCharsets.UTF_8),
+                        value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
     }
 
     static long total(String user) throws Exception {
         try (Jedis j = new Jedis("127.0.0.1", services.redis.port())) {
             String doc = j.get(RedisKeys.profile(user));
-            return doc == null ? 0 : new ObjectMapper().readTree(doc).get("counts").get("total").asLong();
+            return doc == null
+                    ? 0
+                    : new ObjectMapper().readTree(doc).get("counts").get("total").asLong();
         }
     }
 
@@ -103,7 +112,10 @@ class ControlStreamITCase {
         long t0 = System.currentTimeMillis() - Duration.ofMinutes(10).toMillis();
         try (KafkaProducer<byte[], byte[]> p = services.producer()) {
             send(p, Topics.CONTROL, "setting:profile.coalesce-interval", "{not json");
-            send(p, Topics.CONTROL, "setting:profile.coalesce-interval",
+            send(
+                    p,
+                    Topics.CONTROL,
+                    "setting:profile.coalesce-interval",
                     "{\"kind\":\"setting\",\"id\":\"profile.coalesce-interval\",\"version\":1,"
                             + "\"payload\":{\"value\":\"50 ms\"}}");
             // Phase 1: the probe event, then a minute of traffic on both partitions.
@@ -122,7 +134,10 @@ class ControlStreamITCase {
         JobClient job = env.executeAsync("portrait-control-it");
         try {
             await().atMost(Duration.ofMinutes(2))
-                    .untilAsserted(() -> assertThat(Summary.profileTotals(services.redis.address())[1]).isEqualTo(61));
+                    .untilAsserted(
+                            () ->
+                                    assertThat(Summary.profileTotals(services.redis.address())[1])
+                                            .isEqualTo(61));
             assertThat(total("probe")).isEqualTo(1);
             // Give the periodic watermark time to reach the keyed operators (200 ms cadence).
             Thread.sleep(3000);
@@ -137,8 +152,9 @@ class ControlStreamITCase {
                     .untilAsserted(
                             () ->
                                     assertThat(total("probe"))
-                                            .as("the id expired through an event-time timer, so the"
-                                                    + " re-sent event counts again")
+                                            .as(
+                                                    "the id expired through an event-time timer, so the"
+                                                            + " re-sent event counts again")
                                             .isEqualTo(3));
 
             List<ConsumerRecord<byte[], byte[]>> controlDlq =

@@ -53,8 +53,7 @@ class SerializationTest {
         f.lastPurchaseAt = null;
         f.purchaseMinor = 12_345;
         TypeSerializer<CoreFeatures> s =
-                TypeInformation.of(CoreFeatures.class)
-                        .createSerializer(new SerializerConfigImpl());
+                TypeInformation.of(CoreFeatures.class).createSerializer(new SerializerConfigImpl());
         DataOutputSerializer out = new DataOutputSerializer(64);
         s.serialize(f, out);
         CoreFeatures back = s.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));

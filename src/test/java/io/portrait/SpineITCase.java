@@ -40,8 +40,8 @@ import redis.clients.jedis.Jedis;
  * The spine end to end with real components: an in-process Kafka broker, a real Redis server and
  * the real job on a Flink MiniCluster (RocksDB, incremental exactly-once checkpoints). 50 000
  * generated records for 2 000 users, with duplicates and malformed records of every kind: every
- * user's {@code counts.total} in Redis must equal the distinct valid events sent for that user,
- * and the DLQ must hold every bad record, with its reason and source offset.
+ * user's {@code counts.total} in Redis must equal the distinct valid events sent for that user, and
+ * the DLQ must hold every bad record, with its reason and source offset.
  */
 class SpineITCase {
 
@@ -53,7 +53,8 @@ class SpineITCase {
     static final MiniClusterExtension FLINK =
             new MiniClusterExtension(
                     new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2))
+                            .setConfiguration(
+                                    LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2))
                             .setNumberTaskManagers(1)
                             .setNumberSlotsPerTaskManager(2)
                             .build());
@@ -95,7 +96,11 @@ class SpineITCase {
         try (KafkaProducer<byte[], byte[]> producer = services.producer()) {
             for (int i = 0; i < RECORDS; i++) {
                 TrafficGenerator.Record r = gen.next();
-                sent.add(new Sent(r, producer.send(new ProducerRecord<>(Topics.EVENTS, r.key(), r.value()))));
+                sent.add(
+                        new Sent(
+                                r,
+                                producer.send(
+                                        new ProducerRecord<>(Topics.EVENTS, r.key(), r.value()))));
             }
             producer.flush();
         }
@@ -134,7 +139,9 @@ class SpineITCase {
                                 assertThat(Summary.profileTotals(services.redis.address())[1])
                                         .as("sum of counts.total in Redis")
                                         .isEqualTo(expectedValid);
-                                assertThat(Summary.recordsIn(config.kafkaBootstrap(), Topics.EVENTS_DLQ))
+                                assertThat(
+                                                Summary.recordsIn(
+                                                        config.kafkaBootstrap(), Topics.EVENTS_DLQ))
                                         .as("DLQ records")
                                         .isEqualTo(expectedDlq.size());
                             });
@@ -144,24 +151,34 @@ class SpineITCase {
 
         ObjectMapper json = new ObjectMapper();
         try (Jedis j = new Jedis("127.0.0.1", services.redis.port())) {
-            assertThat(Summary.profileTotals(services.redis.address())[0]).isEqualTo(expectedTotals.size());
+            assertThat(Summary.profileTotals(services.redis.address())[0])
+                    .isEqualTo(expectedTotals.size());
             for (var e : expectedTotals.entrySet()) {
                 String doc = j.get(RedisKeys.profile(e.getKey()));
-                assertThat(doc).as("profile of %s", e.getKey()).isNotNull().startsWith("{\"epoch\":");
+                assertThat(doc)
+                        .as("profile of %s", e.getKey())
+                        .isNotNull()
+                        .startsWith("{\"epoch\":");
                 JsonNode n = json.readTree(doc);
-                assertThat(n.get("counts").get("total").asLong()).as("counts.total of %s", e.getKey()).isEqualTo(e.getValue());
+                assertThat(n.get("counts").get("total").asLong())
+                        .as("counts.total of %s", e.getKey())
+                        .isEqualTo(e.getValue());
                 assertThat(n.get("version").asLong()).isEqualTo(e.getValue());
                 assertThat(n.get("user_id").asText()).isEqualTo(e.getKey());
             }
         }
 
         Map<String, String> actualDlq = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : Summary.readAll(config.kafkaBootstrap(), Topics.EVENTS_DLQ)) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                Summary.readAll(config.kafkaBootstrap(), Topics.EVENTS_DLQ)) {
             JsonNode n = json.readTree(r.value());
             JsonNode src = n.get("source");
             assertThat(src.get("topic").asText()).isEqualTo(Topics.EVENTS);
             assertThat(n.has("raw") || n.has("raw_b64")).isTrue();
-            assertThat(actualDlq.put(src.get("partition").asInt() + "/" + src.get("offset").asLong(), n.get("reason").asText()))
+            assertThat(
+                            actualDlq.put(
+                                    src.get("partition").asInt() + "/" + src.get("offset").asLong(),
+                                    n.get("reason").asText()))
                     .as("each bad record once")
                     .isNull();
         }

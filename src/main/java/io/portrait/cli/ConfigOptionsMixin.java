@@ -24,7 +24,8 @@ public final class ConfigOptionsMixin {
     @Option(
             names = "-D",
             paramLabel = "KEY=VALUE",
-            description = "Set a portrait.* setting, e.g. -D portrait.profile.coalesce-interval=2s.")
+            description =
+                    "Set a portrait.* setting, e.g. -D portrait.profile.coalesce-interval=2s.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(

@@ -27,46 +27,89 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--duration", paramLabel = "DURATION", description = "Stop generating after this long (e.g. 60s), then drain and print the summary.")
+    @Option(
+            names = "--duration",
+            paramLabel = "DURATION",
+            description =
+                    "Stop generating after this long (e.g. 60s), then drain and print the summary.")
     Duration duration;
 
     @Option(names = "--events", paramLabel = "N", description = "Send at most N records.")
     Long events;
 
-    @Option(names = "--users", defaultValue = "2000", description = "Number of simulated users (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--users",
+            defaultValue = "2000",
+            description = "Number of simulated users (default: ${DEFAULT-VALUE}).")
     int users;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Generator seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--rate", defaultValue = "2000", paramLabel = "EVENTS_PER_S", description = "Generator pace; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate",
+            defaultValue = "2000",
+            paramLabel = "EVENTS_PER_S",
+            description = "Generator pace; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--replay", paramLabel = "FILE", description = "Replay a file instead of generating traffic.")
+    @Option(
+            names = "--replay",
+            paramLabel = "FILE",
+            description = "Replay a file instead of generating traffic.")
     Path replay;
 
-    @Option(names = "--format", defaultValue = "jsonl", description = "Format of --replay: jsonl (one event JSON per line). online-retail and taobao come with the features stage.")
+    @Option(
+            names = "--format",
+            defaultValue = "jsonl",
+            description =
+                    "Format of --replay: jsonl (one event JSON per line). online-retail and taobao come with the features stage.")
     String format;
 
-    @Option(names = "--speed", defaultValue = "max", description = "Replay pace: max, or events per second.")
+    @Option(
+            names = "--speed",
+            defaultValue = "max",
+            description = "Replay pace: max, or events per second.")
     String speed;
 
-    @Option(names = "--until-idle", description = "End once all input is sent and the job is idle (every record consumed, profiles flushed, a checkpoint completed).")
+    @Option(
+            names = "--until-idle",
+            description =
+                    "End once all input is sent and the job is idle (every record consumed, profiles flushed, a checkpoint completed).")
     boolean untilIdle;
 
-    @Option(names = "--alerts-out", paramLabel = "FILE", description = "Also append every alert to FILE as one JSON line.")
+    @Option(
+            names = "--alerts-out",
+            paramLabel = "FILE",
+            description = "Also append every alert to FILE as one JSON line.")
     Path alertsOut;
 
-    @Option(names = "--redis-url", paramLabel = "URL", description = "Use this Redis (redis://host:port[/db]) instead of starting one; the password comes only from PORTRAIT_REDIS_PASSWORD.")
+    @Option(
+            names = "--redis-url",
+            paramLabel = "URL",
+            description =
+                    "Use this Redis (redis://host:port[/db]) instead of starting one; the password comes only from PORTRAIT_REDIS_PASSWORD.")
     String redisUrl;
 
-    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", description = "Use this Kafka instead of starting a broker.")
+    @Option(
+            names = "--kafka-bootstrap",
+            paramLabel = "HOST:PORT",
+            description = "Use this Kafka instead of starting a broker.")
     String kafkaBootstrap;
 
-    @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--parallelism",
+            defaultValue = "2",
+            description = "Job parallelism (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "5s", description = "Checkpoint interval (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--checkpoint-interval",
+            defaultValue = "5s",
+            description = "Checkpoint interval (default: ${DEFAULT-VALUE}).")
     Duration checkpointInterval;
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Set a portrait.* job setting.")
@@ -101,11 +144,14 @@ public final class DemoCommand implements Callable<Integer> {
         if (!"jsonl".equals(format)) {
             throw new ParameterException(
                     spec.commandLine(),
-                    "--format " + format + " is not supported yet; use --format jsonl"
+                    "--format "
+                            + format
+                            + " is not supported yet; use --format jsonl"
                             + " (one event JSON per line).");
         }
         if (replay != null && !Files.isReadable(replay)) {
-            throw new ParameterException(spec.commandLine(), "--replay " + replay + " is not a readable file.");
+            throw new ParameterException(
+                    spec.commandLine(), "--replay " + replay + " is not a readable file.");
         }
         if (users < 1) {
             throw new ParameterException(spec.commandLine(), "--users must be at least 1.");
@@ -114,13 +160,15 @@ public final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--events must be at least 1.");
         }
         if (rate < 0) {
-            throw new ParameterException(spec.commandLine(), "--rate must be 0 (unpaced) or positive.");
+            throw new ParameterException(
+                    spec.commandLine(), "--rate must be 0 (unpaced) or positive.");
         }
         if (parallelism < 1 || parallelism > 64) {
             throw new ParameterException(spec.commandLine(), "--parallelism must be 1..64.");
         }
         if (checkpointInterval.toMillis() < 100) {
-            throw new ParameterException(spec.commandLine(), "--checkpoint-interval must be at least 100ms.");
+            throw new ParameterException(
+                    spec.commandLine(), "--checkpoint-interval must be at least 100ms.");
         }
         if (untilIdle && replay == null && events == null && duration == null) {
             throw new ParameterException(
@@ -135,18 +183,36 @@ public final class DemoCommand implements Callable<Integer> {
                 try {
                     pace = Double.parseDouble(speed);
                 } catch (NumberFormatException e) {
-                    throw new ParameterException(spec.commandLine(), "--speed must be 'max' or a number of events per second.");
+                    throw new ParameterException(
+                            spec.commandLine(),
+                            "--speed must be 'max' or a number of events per second.");
                 }
             }
         }
-        if (alertsOut != null && alertsOut.getParent() != null && !Files.isDirectory(alertsOut.getParent())) {
-            throw new ParameterException(spec.commandLine(), "--alerts-out: directory " + alertsOut.getParent() + " does not exist.");
+        if (alertsOut != null
+                && alertsOut.getParent() != null
+                && !Files.isDirectory(alertsOut.getParent())) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--alerts-out: directory " + alertsOut.getParent() + " does not exist.");
         }
         if (redisUrl != null) {
             io.portrait.config.RedisAddress.parse(redisUrl, "--redis-url");
         }
         return new DemoRunner.Options(
-                duration, events, users, seed, pace, replay, format, untilIdle, alertsOut,
-                redisUrl, kafkaBootstrap, parallelism, checkpointInterval, settings);
+                duration,
+                events,
+                users,
+                seed,
+                pace,
+                replay,
+                format,
+                untilIdle,
+                alertsOut,
+                redisUrl,
+                kafkaBootstrap,
+                parallelism,
+                checkpointInterval,
+                settings);
     }
 }

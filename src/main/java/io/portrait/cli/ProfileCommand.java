@@ -52,7 +52,9 @@ public final class ProfileCommand implements Runnable {
                                     .build())) {
                 String doc = j.get(RedisKeys.profile(userId));
                 if (doc == null) {
-                    spec.commandLine().getErr().println("No profile for user '" + userId + "' at " + a);
+                    spec.commandLine()
+                            .getErr()
+                            .println("No profile for user '" + userId + "' at " + a);
                     return 1;
                 }
                 spec.commandLine().getOut().println(doc);

@@ -4,7 +4,6 @@ import static io.portrait.config.PortraitOptions.*;
 
 import java.io.Serializable;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Currency;
 import java.util.Map;
@@ -122,7 +121,9 @@ public record PortraitConfig(
         for (String key : conf.keySet()) {
             if (key.startsWith("portrait.") && !known.contains(key)) {
                 throw new IllegalArgumentException(
-                        "Unknown setting '" + key + "'. Known settings: "
+                        "Unknown setting '"
+                                + key
+                                + "'. Known settings: "
                                 + new java.util.TreeSet<>(known));
             }
         }
@@ -149,7 +150,13 @@ public record PortraitConfig(
         int v = get(conf, option);
         if (v < min) {
             throw new IllegalArgumentException(
-                    "Setting '" + option.key() + "' is " + v + "; it must be at least " + min + ".");
+                    "Setting '"
+                            + option.key()
+                            + "' is "
+                            + v
+                            + "; it must be at least "
+                            + min
+                            + ".");
         }
         return v;
     }
@@ -158,7 +165,11 @@ public record PortraitConfig(
         Duration d = get(conf, option);
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException(
-                    "Setting '" + option.key() + "' is " + d + "; it must be positive (e.g. 30 s).");
+                    "Setting '"
+                            + option.key()
+                            + "' is "
+                            + d
+                            + "; it must be positive (e.g. 30 s).");
         }
         return d;
     }
@@ -193,7 +204,10 @@ public record PortraitConfig(
             Currency.getInstance(base);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "Setting '" + BASE_CURRENCY.key() + "' is '" + base
+                    "Setting '"
+                            + BASE_CURRENCY.key()
+                            + "' is '"
+                            + base
                             + "', which is not an ISO 4217 currency code (e.g. GBP).");
         }
         Map<String, BigDecimal> rates = new TreeMap<>();
@@ -213,12 +227,18 @@ public record PortraitConfig(
                 rate = new BigDecimal(kv[1].trim());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
-                        "Setting '" + FX_RATES.key() + "' has a bad entry '" + entry.trim()
+                        "Setting '"
+                                + FX_RATES.key()
+                                + "' has a bad entry '"
+                                + entry.trim()
                                 + "'; write CODE=rate with an ISO 4217 code, e.g. EUR=0.85.");
             }
             if (rate.signum() <= 0) {
                 throw new IllegalArgumentException(
-                        "Setting '" + FX_RATES.key() + "': the rate of " + code
+                        "Setting '"
+                                + FX_RATES.key()
+                                + "': the rate of "
+                                + code
                                 + " must be positive.");
             }
             rates.put(code, rate);

@@ -26,8 +26,10 @@ public record RedisAddress(String host, int port, int database) implements Seria
         }
         if (uri.getUserInfo() != null) {
             throw new IllegalArgumentException(
-                    what + " must not carry credentials; set the environment variable "
-                            + PASSWORD_ENV + " instead.");
+                    what
+                            + " must not carry credentials; set the environment variable "
+                            + PASSWORD_ENV
+                            + " instead.");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException(

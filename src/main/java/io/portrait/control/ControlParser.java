@@ -6,7 +6,6 @@ import io.portrait.event.DeadLetter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.Set;
@@ -43,7 +42,8 @@ public final class ControlParser {
                 int colon = keyText.indexOf(':');
                 String kind = keyText.substring(0, colon);
                 if (!KINDS.contains(kind)) {
-                    throw new IllegalArgumentException("unknown kind '" + kind + "' in tombstone key");
+                    throw new IllegalArgumentException(
+                            "unknown kind '" + kind + "' in tombstone key");
                 }
                 return new ControlRecord(
                         new ControlMessage(kind, keyText.substring(colon + 1), 0, 0, null, true),
@@ -56,7 +56,8 @@ public final class ControlParser {
             String kind = text(root, "kind");
             String id = text(root, "id");
             if (!KINDS.contains(kind)) {
-                throw new IllegalArgumentException("kind must be one of " + KINDS + ", got " + kind);
+                throw new IllegalArgumentException(
+                        "kind must be one of " + KINDS + ", got " + kind);
             }
             if (!keyText.equals(kind + ":" + id)) {
                 throw new IllegalArgumentException(
@@ -81,7 +82,9 @@ public final class ControlParser {
                 Settings setting = Settings.byId(id);
                 if (setting == null) {
                     throw new IllegalArgumentException(
-                            "unknown setting '" + id + "'; known: profile.coalesce-interval,"
+                            "unknown setting '"
+                                    + id
+                                    + "'; known: profile.coalesce-interval,"
                                     + " dedup.horizon");
                 }
                 setting.parse(payload);
@@ -128,5 +131,4 @@ public final class ControlParser {
                 now,
                 key);
     }
-
 }

@@ -7,8 +7,8 @@ public final class ControlState {
     private ControlState() {}
 
     /**
-     * Stores the message under {@code kind:id} unless an equal or newer version is already there;
-     * a tombstone removes the key. Returns whether the state changed.
+     * Stores the message under {@code kind:id} unless an equal or newer version is already there; a
+     * tombstone removes the key. Returns whether the state changed.
      */
     public static boolean apply(BroadcastState<String, ControlMessage> state, ControlMessage m)
             throws Exception {

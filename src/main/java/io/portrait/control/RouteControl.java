@@ -6,7 +6,10 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
-/** Valid control messages to the main output; invalid ones to {@link Descriptors#CONTROL_DEAD_LETTERS}. */
+/**
+ * Valid control messages to the main output; invalid ones to {@link
+ * Descriptors#CONTROL_DEAD_LETTERS}.
+ */
 public final class RouteControl extends ProcessFunction<ControlRecord, ControlMessage> {
 
     private transient Counter invalid;

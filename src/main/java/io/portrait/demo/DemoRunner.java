@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -108,19 +107,35 @@ public final class DemoRunner {
 
             RedisAddress redis = RedisAddress.parse(redisUrl, "--redis-url");
             out.println("portrait demo");
-            out.println("  kafka:     " + bootstrap + (options.kafkaBootstrap() == null ? " (in-process KRaft broker)" : ""));
-            out.println("  topics:    " + config.eventsTopic() + " → " + config.dlqTopic() + ", " + config.controlTopic());
+            out.println(
+                    "  kafka:     "
+                            + bootstrap
+                            + (options.kafkaBootstrap() == null
+                                    ? " (in-process KRaft broker)"
+                                    : ""));
+            out.println(
+                    "  topics:    "
+                            + config.eventsTopic()
+                            + " → "
+                            + config.dlqTopic()
+                            + ", "
+                            + config.controlTopic());
             out.println("  redis:     " + redis + " (" + redisOrigin + ")");
             out.println("  read one:  redis-cli -p " + redis.port() + " GET portrait:profile:u-1");
             out.println("             ./portrait profile get u-1 --redis-url " + redis);
 
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(
-                            LocalFlink.configuration(work, options.checkpointInterval(), options.parallelism()));
+                            LocalFlink.configuration(
+                                    work, options.checkpointInterval(), options.parallelism()));
             PortraitJob.attach(env, config, Clock.systemUTC());
             JobClient job = env.executeAsync(PortraitJob.JOB_NAME);
-            out.println("  flink:     job " + job.getJobID() + " on a local MiniCluster (RocksDB, exactly-once, checkpoints every "
-                    + options.checkpointInterval().toSeconds() + " s)");
+            out.println(
+                    "  flink:     job "
+                            + job.getJobID()
+                            + " on a local MiniCluster (RocksDB, exactly-once, checkpoints every "
+                            + options.checkpointInterval().toSeconds()
+                            + " s)");
 
             AlertsTail alerts = null;
             if (options.alertsOut() != null) {
@@ -129,11 +144,17 @@ public final class DemoRunner {
             }
             produce(config);
             if (!stopRequested.get()) {
-                out.println("input complete: " + sent.get() + " records sent; waiting until the job is idle");
+                out.println(
+                        "input complete: "
+                                + sent.get()
+                                + " records sent; waiting until the job is idle");
             }
             awaitConsumed(config, Duration.ofMinutes(5));
             out.println("draining the job (stop with savepoint, end of event time)");
-            job.stopWithSavepoint(true, work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+            job.stopWithSavepoint(
+                            true,
+                            work.resolve("savepoints").toUri().toString(),
+                            SavepointFormatType.CANONICAL)
                     .get(5, TimeUnit.MINUTES);
             if (alerts != null) {
                 alerts.close();
@@ -141,7 +162,13 @@ public final class DemoRunner {
             if (options.replay() == null) {
                 out.println("generator: " + describeTruth());
             }
-            Summary summary = Summary.collect(bootstrap, config.eventsTopic(), config.dlqTopic(), Topics.ALERTS, redis);
+            Summary summary =
+                    Summary.collect(
+                            bootstrap,
+                            config.eventsTopic(),
+                            config.dlqTopic(),
+                            Topics.ALERTS,
+                            redis);
             out.println(summary.line());
             return summary;
         } finally {
@@ -157,9 +184,14 @@ public final class DemoRunner {
     }
 
     private String describeTruth() {
-        return "sent=" + sent.get() + " valid=" + truth.getOrDefault("VALID", 0L)
-                + " duplicates=" + truth.getOrDefault("DUPLICATE", 0L)
-                + " malformed=" + truth.getOrDefault("MALFORMED", 0L);
+        return "sent="
+                + sent.get()
+                + " valid="
+                + truth.getOrDefault("VALID", 0L)
+                + " duplicates="
+                + truth.getOrDefault("DUPLICATE", 0L)
+                + " malformed="
+                + truth.getOrDefault("MALFORMED", 0L);
     }
 
     private void createTopics(PortraitConfig config) {
@@ -168,7 +200,9 @@ public final class DemoRunner {
         topics.add(new NewTopic(config.dlqTopic(), 1, (short) 1));
         topics.add(new NewTopic(Topics.ALERTS, 1, (short) 1));
         topics.add(new NewTopic(Topics.CHANGES, 1, (short) 1));
-        topics.add(new NewTopic(config.controlTopic(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+        topics.add(
+                new NewTopic(config.controlTopic(), 1, (short) 1)
+                        .configs(Map.of("cleanup.policy", "compact")));
         topics.add(new NewTopic(config.controlDlqTopic(), 1, (short) 1));
         EmbeddedKafka.createTopics(config.kafkaBootstrap(), topics);
     }
@@ -180,14 +214,18 @@ public final class DemoRunner {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
-        long deadline = options.duration() == null ? Long.MAX_VALUE : System.nanoTime() + options.duration().toNanos();
+        long deadline =
+                options.duration() == null
+                        ? Long.MAX_VALUE
+                        : System.nanoTime() + options.duration().toNanos();
         long limit = options.events() == null ? Long.MAX_VALUE : options.events();
         double rate = options.rate();
         long started = System.nanoTime();
         long lastReport = started;
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            Source source = options.replay() != null ? replaySource(options.replay()) : generatorSource();
+            Source source =
+                    options.replay() != null ? replaySource(options.replay()) : generatorSource();
             while (!stopRequested.get() && System.nanoTime() < deadline && sent.get() < limit) {
                 TrafficGenerator.Record r = source.next();
                 if (r == null) {
@@ -206,7 +244,8 @@ public final class DemoRunner {
                 }
                 if (System.nanoTime() - lastReport > 10_000_000_000L) {
                     lastReport = System.nanoTime();
-                    long[] p = Summary.profileTotals(RedisAddress.parse(config.redisUrl(), "redis"));
+                    long[] p =
+                            Summary.profileTotals(RedisAddress.parse(config.redisUrl(), "redis"));
                     out.println("progress: sent=" + n + " profiles=" + p[0] + " accepted=" + p[1]);
                 }
             }
@@ -282,7 +321,9 @@ public final class DemoRunner {
             while (System.nanoTime() < deadline) {
                 var end = admin.listOffsets(latest).all().get();
                 Map<TopicPartition, OffsetAndMetadata> committed =
-                        admin.listConsumerGroupOffsets(config.kafkaGroupId()).partitionsToOffsetAndMetadata().get();
+                        admin.listConsumerGroupOffsets(config.kafkaGroupId())
+                                .partitionsToOffsetAndMetadata()
+                                .get();
                 boolean done = true;
                 for (TopicPartition tp : parts) {
                     OffsetAndMetadata c = committed.get(tp);
@@ -297,7 +338,10 @@ public final class DemoRunner {
                 Thread.sleep(250);
             }
         }
-        out.println("warning: the job did not consume all input within " + timeout + "; stopping anyway");
+        out.println(
+                "warning: the job did not consume all input within "
+                        + timeout
+                        + "; stopping anyway");
     }
 
     /** Appends every alert to a file as one JSON line (--alerts-out). */
@@ -318,8 +362,12 @@ public final class DemoRunner {
         @Override
         public void run() {
             try (KafkaConsumer<byte[], byte[]> consumer = Summary.consumer(bootstrap);
-                    Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                            StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                    Writer w =
+                            Files.newBufferedWriter(
+                                    file,
+                                    StandardCharsets.UTF_8,
+                                    StandardOpenOption.CREATE,
+                                    StandardOpenOption.APPEND)) {
                 consumer.subscribe(List.of(topic));
                 while (running) {
                     for (var r : consumer.poll(Duration.ofMillis(200))) {

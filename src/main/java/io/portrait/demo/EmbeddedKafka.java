@@ -25,8 +25,8 @@ import org.apache.kafka.common.utils.Time;
 /**
  * A real single-node Kafka broker (KRaft, combined broker and controller) running in this JVM,
  * started from the Kafka jars — no Docker. The log directory is formatted with Kafka's own
- * StorageTool first, as {@code kafka-storage.sh format} would. Used by {@code portrait demo} and
- * by the integration tests; listens on ephemeral loopback ports.
+ * StorageTool first, as {@code kafka-storage.sh format} would. Used by {@code portrait demo} and by
+ * the integration tests; listens on ephemeral loopback ports.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -74,7 +74,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 p.store(w, "portrait embedded broker");
             }
             format(propsFile);
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+            KafkaRaftServer server =
+                    new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
             server.startup();
             EmbeddedKafka kafka = new EmbeddedKafka(dir, port, server);
             kafka.awaitReady(Duration.ofSeconds(60));
@@ -101,7 +102,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         if (rc != 0) {
             throw new IllegalStateException(
-                    "Formatting the Kafka log directory failed: " + buf.toString(StandardCharsets.UTF_8));
+                    "Formatting the Kafka log directory failed: "
+                            + buf.toString(StandardCharsets.UTF_8));
         }
     }
 
@@ -147,7 +149,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException(
-                                "Could not create topic " + entry.getKey() + ": " + e.getCause(), e);
+                                "Could not create topic " + entry.getKey() + ": " + e.getCause(),
+                                e);
                     }
                 }
             }

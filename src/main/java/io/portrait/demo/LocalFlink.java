@@ -13,21 +13,28 @@ import org.apache.flink.core.execution.CheckpointingMode;
 
 /**
  * The settings a local MiniCluster runs portrait with: the same choices as flink-conf/config.yaml
- * (RocksDB with incremental checkpoints, exactly-once, no Kryo fallback, explicit uids), with
- * local directories and a shorter checkpoint interval.
+ * (RocksDB with incremental checkpoints, exactly-once, no Kryo fallback, explicit uids), with local
+ * directories and a shorter checkpoint interval.
  */
 public final class LocalFlink {
     private LocalFlink() {}
 
-    public static Configuration configuration(Path workDir, Duration checkpointInterval, int parallelism) {
+    public static Configuration configuration(
+            Path workDir, Duration checkpointInterval, int parallelism) {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, workDir.resolve("checkpoints").toUri().toString());
-        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, workDir.resolve("savepoints").toUri().toString());
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                workDir.resolve("checkpoints").toUri().toString());
+        conf.set(
+                CheckpointingOptions.SAVEPOINT_DIRECTORY,
+                workDir.resolve("savepoints").toUri().toString());
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
-        conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        conf.set(
+                CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
+                CheckpointingMode.EXACTLY_ONCE);
         conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(2));
         // A Redis outage blocks the sink and times checkpoints out; that must not fail the job.
         conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 1000);
@@ -36,8 +43,12 @@ public final class LocalFlink {
         conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(parallelism, 2));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, Duration.ofSeconds(1));
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, Duration.ofSeconds(30));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+                Duration.ofSeconds(1));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+                Duration.ofSeconds(30));
         conf.setString("taskmanager.memory.managed.size", "256m");
         conf.setString("taskmanager.memory.network.min", "64m");
         conf.setString("taskmanager.memory.network.max", "64m");

@@ -14,8 +14,7 @@ import redis.embedded.core.ExecutableProvider;
 /**
  * A real Redis server as a child process on a loopback port: the system {@code redis-server} when
  * one is on the PATH, else the Redis binary shipped inside the embedded-redis jar. Persistence is
- * off. It can be stopped and started again on the same port, which tests use to simulate an
- * outage.
+ * off. It can be stopped and started again on the same port, which tests use to simulate an outage.
  */
 public final class RedisServerProcess implements AutoCloseable {
 
@@ -71,11 +70,16 @@ public final class RedisServerProcess implements AutoCloseable {
                     new ProcessBuilder(
                                     List.of(
                                             executable.getAbsolutePath(),
-                                            "--port", Integer.toString(port),
-                                            "--bind", "127.0.0.1",
-                                            "--save", "",
-                                            "--appendonly", "no",
-                                            "--protected-mode", "no"))
+                                            "--port",
+                                            Integer.toString(port),
+                                            "--bind",
+                                            "127.0.0.1",
+                                            "--save",
+                                            "",
+                                            "--appendonly",
+                                            "no",
+                                            "--protected-mode",
+                                            "no"))
                             .redirectErrorStream(true)
                             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                             .start();

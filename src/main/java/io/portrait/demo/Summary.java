@@ -41,17 +41,32 @@ public record Summary(
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     public String line() {
-        return "summary: events=" + events + " accepted=" + accepted + " dlq=" + dlq
-                + " duplicates=" + duplicates + " profiles=" + profiles + " alerts=" + alerts;
+        return "summary: events="
+                + events
+                + " accepted="
+                + accepted
+                + " dlq="
+                + dlq
+                + " duplicates="
+                + duplicates
+                + " profiles="
+                + profiles
+                + " alerts="
+                + alerts;
     }
 
     public static Summary collect(
-            String bootstrap, String eventsTopic, String dlqTopic, String alertsTopic, RedisAddress redis) {
+            String bootstrap,
+            String eventsTopic,
+            String dlqTopic,
+            String alertsTopic,
+            RedisAddress redis) {
         long events = recordsIn(bootstrap, eventsTopic);
         long dlq = recordsIn(bootstrap, dlqTopic);
         long[] profiles = profileTotals(redis);
         long alerts = distinctAlertIds(bootstrap, alertsTopic);
-        return new Summary(events, profiles[1], dlq, events - profiles[1] - dlq, profiles[0], alerts);
+        return new Summary(
+                events, profiles[1], dlq, events - profiles[1] - dlq, profiles[0], alerts);
     }
 
     /** Records in a topic written without transactions: end offsets minus start offsets. */
@@ -63,10 +78,11 @@ public record Summary(
             List<TopicPartition> parts = partitions(admin, topic);
             Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new java.util.HashMap<>();
-            parts.forEach(tp -> {
-                latest.put(tp, OffsetSpec.latest());
-                earliest.put(tp, OffsetSpec.earliest());
-            });
+            parts.forEach(
+                    tp -> {
+                        latest.put(tp, OffsetSpec.latest());
+                        earliest.put(tp, OffsetSpec.earliest());
+                    });
             long sum = 0;
             var end = admin.listOffsets(latest).all().get();
             var start = admin.listOffsets(earliest).all().get();
@@ -78,7 +94,8 @@ public record Summary(
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Cannot read offsets of " + topic + ": " + e.getCause(), e);
+            throw new IllegalStateException(
+                    "Cannot read offsets of " + topic + ": " + e.getCause(), e);
         }
     }
 
@@ -162,7 +179,13 @@ public record Summary(
 
     static List<TopicPartition> partitions(Admin admin, String topic)
             throws InterruptedException, ExecutionException {
-        return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+        return admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get()
+                .get(topic)
+                .partitions()
+                .stream()
                 .map(p -> new TopicPartition(topic, p.partition()))
                 .toList();
     }
@@ -174,10 +197,14 @@ public record Summary(
     static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
         return new KafkaConsumer<>(
                 Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5000),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
     }

@@ -55,7 +55,15 @@ public final class TrafficGenerator {
     }
 
     private static final String[] CATEGORIES = {
-        "shoes", "books", "electronics", "garden", "toys", "beauty", "sports", "grocery", "fashion",
+        "shoes",
+        "books",
+        "electronics",
+        "garden",
+        "toys",
+        "beauty",
+        "sports",
+        "grocery",
+        "fashion",
         "home"
     };
     private static final String[] DEVICES = {"mobile", "desktop", "tablet"};
@@ -137,7 +145,8 @@ public final class TrafficGenerator {
         double r = random.nextDouble();
         if (r < duplicateRate && !recent.isEmpty()) {
             Record original = recent.get(random.nextInt(recent.size()));
-            return new Record(original.userId(), original.key(), original.value(), Kind.DUPLICATE, null);
+            return new Record(
+                    original.userId(), original.key(), original.value(), Kind.DUPLICATE, null);
         }
         int u = pickUser();
         if (r < duplicateRate + malformedRate) {
@@ -209,20 +218,26 @@ public final class TrafficGenerator {
             case 3 -> type = random.nextDouble() < 0.8 ? "add_to_cart" : "remove_from_cart";
             case 4 -> type = random.nextDouble() < 0.93 ? "purchase" : "refund";
             case 5 -> type = new String[] {"like", "share", "follow"}[random.nextInt(3)];
-            default -> type =
-                    random.nextDouble() < 0.85
-                            ? "login"
-                            : random.nextDouble() < 0.7 ? "login_failed" : "logout";
+            default ->
+                    type =
+                            random.nextDouble() < 0.85
+                                    ? "login"
+                                    : random.nextDouble() < 0.7 ? "login_failed" : "logout";
         }
         ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(buf)) {
             g.writeStartObject();
-            g.writeStringField("event_id", "e-" + Long.toHexString(random.nextLong()) + "-" + sequence++);
+            g.writeStringField(
+                    "event_id", "e-" + Long.toHexString(random.nextLong()) + "-" + sequence++);
             g.writeStringField("user_id", userId(u));
             g.writeStringField("type", type);
             g.writeStringField("ts", Instant.ofEpochMilli(eventTs).toString());
             g.writeStringField("session_id", "s-" + u + "-" + session[u]);
-            String category = CATEGORIES[Math.floorMod(u * 7 + random.nextInt(3) * (random.nextDouble() < 0.7 ? 1 : 5), CATEGORIES.length)];
+            String category =
+                    CATEGORIES[
+                            Math.floorMod(
+                                    u * 7 + random.nextInt(3) * (random.nextDouble() < 0.7 ? 1 : 5),
+                                    CATEGORIES.length)];
             if (!type.startsWith("login") && !type.equals("logout")) {
                 g.writeStringField("item_id", "sku-" + random.nextInt(5000));
                 g.writeStringField("category", category);
@@ -234,13 +249,15 @@ public final class TrafficGenerator {
                     }
                     g.writeStringField("order_id", openOrder[u]);
                 }
-                double amount = Math.max(0.5, a.meanAmount * Math.exp(random.nextGaussian() * 0.6) * 0.85);
+                double amount =
+                        Math.max(0.5, a.meanAmount * Math.exp(random.nextGaussian() * 0.6) * 0.85);
                 g.writeFieldName("amount");
                 g.writeNumber(BigDecimal.valueOf(amount).setScale(2, RoundingMode.HALF_EVEN));
                 g.writeStringField("currency", place[4]);
                 g.writeNumberField("quantity", 1 + random.nextInt(3));
             }
-            g.writeStringField("device", DEVICES[Math.floorMod(u + (random.nextDouble() < 0.8 ? 0 : 1), 3)]);
+            g.writeStringField(
+                    "device", DEVICES[Math.floorMod(u + (random.nextDouble() < 0.8 ? 0 : 1), 3)]);
             g.writeStringField("ip", "198.51.100." + Math.floorMod(u, 250));
             g.writeStringField("tz", place[1]);
             g.writeObjectFieldStart("geo");
@@ -274,24 +291,36 @@ public final class TrafficGenerator {
                     case NOT_JSON -> utf8("this is not json at all");
                     case TRUNCATED_JSON -> utf8(base.substring(0, base.length() / 2));
                     case MISSING_FIELD -> utf8(base.replaceFirst("\"ts\":\"[^\"]*\",", ""));
-                    case WRONG_TYPE -> utf8(base.replaceFirst("\"type\":\"[^\"]*\"", "\"type\":42"));
-                    case UNKNOWN_TYPE -> utf8(base.replaceFirst("\"type\":\"[^\"]*\"", "\"type\":\"teleport\""));
-                    case BAD_TIMESTAMP -> utf8(base.replaceFirst("\"ts\":\"[^\"]*\"", "\"ts\":\"yesterday\""));
-                    case FUTURE_TIMESTAMP -> utf8(
-                            base.replaceFirst(
-                                    "\"ts\":\"[^\"]*\"",
-                                    "\"ts\":\"" + Instant.ofEpochMilli(now + 366L * 86_400_000L) + "\""));
-                    case ANCIENT_TIMESTAMP -> utf8(
-                            base.replaceFirst("\"ts\":\"[^\"]*\"", "\"ts\":\"1999-12-31T23:59:59Z\""));
+                    case WRONG_TYPE ->
+                            utf8(base.replaceFirst("\"type\":\"[^\"]*\"", "\"type\":42"));
+                    case UNKNOWN_TYPE ->
+                            utf8(base.replaceFirst("\"type\":\"[^\"]*\"", "\"type\":\"teleport\""));
+                    case BAD_TIMESTAMP ->
+                            utf8(base.replaceFirst("\"ts\":\"[^\"]*\"", "\"ts\":\"yesterday\""));
+                    case FUTURE_TIMESTAMP ->
+                            utf8(
+                                    base.replaceFirst(
+                                            "\"ts\":\"[^\"]*\"",
+                                            "\"ts\":\""
+                                                    + Instant.ofEpochMilli(now + 366L * 86_400_000L)
+                                                    + "\""));
+                    case ANCIENT_TIMESTAMP ->
+                            utf8(
+                                    base.replaceFirst(
+                                            "\"ts\":\"[^\"]*\"",
+                                            "\"ts\":\"1999-12-31T23:59:59Z\""));
                     case NEGATIVE_AMOUNT -> utf8(withAmount(base, "-5.00", "GBP"));
                     case INVALID_AMOUNT -> utf8(withAmount(base, "NaN", "GBP"));
                     case UNKNOWN_CURRENCY -> utf8(withAmount(base, "9.99", "ZZZ"));
-                    case OVERSIZED -> utf8(
-                            base.substring(0, base.length() - 1)
-                                    + ",\"padding\":\"" + "x".repeat(70_000) + "\"}");
+                    case OVERSIZED ->
+                            utf8(
+                                    base.substring(0, base.length() - 1)
+                                            + ",\"padding\":\""
+                                            + "x".repeat(70_000)
+                                            + "\"}");
                     case INVALID_UTF8 -> invalidUtf8(base);
-                    case EMPTY_USER_ID -> utf8(
-                            base.replaceFirst("\"user_id\":\"[^\"]*\"", "\"user_id\":\"  \""));
+                    case EMPTY_USER_ID ->
+                            utf8(base.replaceFirst("\"user_id\":\"[^\"]*\"", "\"user_id\":\"  \""));
                     default -> throw new IllegalStateException("no malformed form for " + reason);
                 };
         byte[] key = reason == RejectReason.EMPTY_USER_ID ? null : key(u);
@@ -300,9 +329,14 @@ public final class TrafficGenerator {
 
     private static String withAmount(String json, String amount, String currency) {
         String stripped =
-                json.replaceFirst(",\"amount\":[^,}]*", "").replaceFirst(",\"currency\":\"[^\"]*\"", "");
+                json.replaceFirst(",\"amount\":[^,}]*", "")
+                        .replaceFirst(",\"currency\":\"[^\"]*\"", "");
         return stripped.substring(0, stripped.length() - 1)
-                + ",\"amount\":" + amount + ",\"currency\":\"" + currency + "\"}";
+                + ",\"amount\":"
+                + amount
+                + ",\"currency\":\""
+                + currency
+                + "\"}";
     }
 
     private static byte[] invalidUtf8(String json) {

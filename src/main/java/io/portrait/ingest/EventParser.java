@@ -30,8 +30,8 @@ import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
- * Turns the bytes of one input record into an {@link Event}, or into a {@link DeadLetter} that
- * says why not. It never throws for bad input: every failure becomes a reason code of {@link
+ * Turns the bytes of one input record into an {@link Event}, or into a {@link DeadLetter} that says
+ * why not. It never throws for bad input: every failure becomes a reason code of {@link
  * RejectReason}. Thread-confined (one per source reader); cheap to create.
  */
 public final class EventParser implements Serializable {
@@ -76,7 +76,8 @@ public final class EventParser implements Serializable {
         try {
             return Ingested.of(parseOrThrow(value, source, nowMillis));
         } catch (Reject r) {
-            return Ingested.rejected(deadLetter(r.reason, r.getMessage(), key, value, source, nowMillis));
+            return Ingested.rejected(
+                    deadLetter(r.reason, r.getMessage(), key, value, source, nowMillis));
         }
     }
 
@@ -86,8 +87,7 @@ public final class EventParser implements Serializable {
         }
         if (value.length > maxRecordBytes) {
             throw new Reject(
-                    RejectReason.OVERSIZED,
-                    value.length + " bytes > limit " + maxRecordBytes);
+                    RejectReason.OVERSIZED, value.length + " bytes > limit " + maxRecordBytes);
         }
         if (!isValidUtf8(value)) {
             throw new Reject(RejectReason.INVALID_UTF8, "malformed UTF-8 byte sequence");
@@ -99,7 +99,9 @@ public final class EventParser implements Serializable {
             throw new Reject(RejectReason.TRUNCATED_JSON, e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw new Reject(
-                    endsInsideADocument(value, e) ? RejectReason.TRUNCATED_JSON : RejectReason.NOT_JSON,
+                    endsInsideADocument(value, e)
+                            ? RejectReason.TRUNCATED_JSON
+                            : RejectReason.NOT_JSON,
                     e.getOriginalMessage());
         } catch (java.io.IOException e) {
             throw new Reject(RejectReason.NOT_JSON, String.valueOf(e.getMessage()));
@@ -131,12 +133,16 @@ public final class EventParser implements Serializable {
         long ts = timestamp(tsNode);
         if (ts < MIN_TS) {
             throw new Reject(
-                    RejectReason.ANCIENT_TIMESTAMP, "ts " + Instant.ofEpochMilli(ts) + " < 2000-01-01");
+                    RejectReason.ANCIENT_TIMESTAMP,
+                    "ts " + Instant.ofEpochMilli(ts) + " < 2000-01-01");
         }
         if (ts > nowMillis + futureSkewMillis) {
             throw new Reject(
                     RejectReason.FUTURE_TIMESTAMP,
-                    "ts " + Instant.ofEpochMilli(ts) + " is after now " + Instant.ofEpochMilli(nowMillis)
+                    "ts "
+                            + Instant.ofEpochMilli(ts)
+                            + " is after now "
+                            + Instant.ofEpochMilli(nowMillis)
                             + " + skew");
         }
 
@@ -144,7 +150,8 @@ public final class EventParser implements Serializable {
         String currency = optionalString(root, "currency");
         Long amountMinor = null;
         if (amount != null) {
-            String code = currency == null ? money.baseCurrency() : currency.toUpperCase(Locale.ROOT);
+            String code =
+                    currency == null ? money.baseCurrency() : currency.toUpperCase(Locale.ROOT);
             OptionalLong minor;
             try {
                 minor = money.toBaseMinor(amount, code);
@@ -153,12 +160,16 @@ public final class EventParser implements Serializable {
             }
             if (minor.isEmpty()) {
                 throw new Reject(
-                        RejectReason.UNKNOWN_CURRENCY, "currency '" + cut(code) + "' has no FX rate");
+                        RejectReason.UNKNOWN_CURRENCY,
+                        "currency '" + cut(code) + "' has no FX rate");
             }
             amountMinor = minor.getAsLong();
             currency = code;
-        } else if (currency != null && money.rates().get(currency.toUpperCase(Locale.ROOT)) == null) {
-            throw new Reject(RejectReason.UNKNOWN_CURRENCY, "currency '" + cut(currency) + "' has no FX rate");
+        } else if (currency != null
+                && money.rates().get(currency.toUpperCase(Locale.ROOT)) == null) {
+            throw new Reject(
+                    RejectReason.UNKNOWN_CURRENCY,
+                    "currency '" + cut(currency) + "' has no FX rate");
         }
 
         Integer quantity = optionalInt(root, "quantity");
@@ -184,8 +195,10 @@ public final class EventParser implements Serializable {
             }
             lat = optionalDouble(geo, "geo.lat", geo.get("lat"));
             lon = optionalDouble(geo, "geo.lon", geo.get("lon"));
-            if ((lat != null && (lat < -90 || lat > 90)) || (lon != null && (lon < -180 || lon > 180))) {
-                throw new Reject(RejectReason.INVALID_GEO, "geo " + lat + "," + lon + " out of range");
+            if ((lat != null && (lat < -90 || lat > 90))
+                    || (lon != null && (lon < -180 || lon > 180))) {
+                throw new Reject(
+                        RejectReason.INVALID_GEO, "geo " + lat + "," + lon + " out of range");
             }
             country = optionalString(geo, "country");
         }
@@ -241,7 +254,12 @@ public final class EventParser implements Serializable {
         }
         for (long i = e.getLocation().getByteOffset(); i < value.length; i++) {
             byte b = value[(int) i];
-            if (b == ',' || b == '}' || b == ']' || b == ':' || b == '"' || Character.isWhitespace(b)) {
+            if (b == ','
+                    || b == '}'
+                    || b == ']'
+                    || b == ':'
+                    || b == '"'
+                    || Character.isWhitespace(b)) {
                 return false;
             }
         }
@@ -254,7 +272,8 @@ public final class EventParser implements Serializable {
             throw new Reject(RejectReason.MISSING_FIELD, field + " is missing");
         }
         if (!n.isTextual()) {
-            throw new Reject(RejectReason.WRONG_TYPE, field + " must be a string, not " + n.getNodeType());
+            throw new Reject(
+                    RejectReason.WRONG_TYPE, field + " must be a string, not " + n.getNodeType());
         }
         return n.textValue();
     }
@@ -265,7 +284,8 @@ public final class EventParser implements Serializable {
             return null;
         }
         if (!n.isTextual()) {
-            throw new Reject(RejectReason.WRONG_TYPE, field + " must be a string, not " + n.getNodeType());
+            throw new Reject(
+                    RejectReason.WRONG_TYPE, field + " must be a string, not " + n.getNodeType());
         }
         return n.textValue();
     }
@@ -300,14 +320,16 @@ public final class EventParser implements Serializable {
             return null;
         }
         if (!n.isNumber()) {
-            throw new Reject(RejectReason.WRONG_TYPE, "amount must be a number, not " + n.getNodeType());
+            throw new Reject(
+                    RejectReason.WRONG_TYPE, "amount must be a number, not " + n.getNodeType());
         }
         if ((n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) {
             throw new Reject(RejectReason.INVALID_AMOUNT, "amount is " + n.doubleValue());
         }
         BigDecimal amount = n.decimalValue();
         if (amount.signum() < 0) {
-            throw new Reject(RejectReason.NEGATIVE_AMOUNT, "amount " + amount.toPlainString() + " < 0");
+            throw new Reject(
+                    RejectReason.NEGATIVE_AMOUNT, "amount " + amount.toPlainString() + " < 0");
         }
         if (amount.precision() - amount.scale() > 15) {
             throw new Reject(RejectReason.INVALID_AMOUNT, "amount " + amount + " is too large");
@@ -337,7 +359,9 @@ public final class EventParser implements Serializable {
                         "ts '" + cut(s) + "' is not ISO-8601 with an offset or epoch milliseconds");
             }
         }
-        throw new Reject(RejectReason.BAD_TIMESTAMP, "ts must be a string or an integer, not " + n.getNodeType());
+        throw new Reject(
+                RejectReason.BAD_TIMESTAMP,
+                "ts must be a string or an integer, not " + n.getNodeType());
     }
 
     private static String cut(String s) {
@@ -359,18 +383,27 @@ public final class EventParser implements Serializable {
 
     /** A DLQ record for any rejection, including ones decided after parsing. */
     public DeadLetter deadLetter(
-            RejectReason reason, String detail, byte[] key, byte[] value, Source source, long nowMillis) {
+            RejectReason reason,
+            String detail,
+            byte[] key,
+            byte[] value,
+            Source source,
+            long nowMillis) {
         byte[] bytes = value == null ? new byte[0] : value;
         boolean truncated = bytes.length > rawCapBytes;
         String raw = null;
         String rawB64 = null;
         if (isValidUtf8(bytes)) {
-            raw = truncated ? utf8Prefix(bytes, rawCapBytes) : new String(bytes, StandardCharsets.UTF_8);
+            raw =
+                    truncated
+                            ? utf8Prefix(bytes, rawCapBytes)
+                            : new String(bytes, StandardCharsets.UTF_8);
         } else {
             byte[] kept = truncated ? java.util.Arrays.copyOf(bytes, rawCapBytes) : bytes;
             rawB64 = Base64.getEncoder().encodeToString(kept);
         }
-        String keyText = key != null && isValidUtf8(key) ? new String(key, StandardCharsets.UTF_8) : null;
+        String keyText =
+                key != null && isValidUtf8(key) ? new String(key, StandardCharsets.UTF_8) : null;
         return new DeadLetter(
                 reason.code(),
                 detail,

@@ -5,8 +5,8 @@ import io.portrait.event.Ingested;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
- * Event-time rules of the input: bounded out-of-orderness and source idleness, with timestamps
- * from valid events only. A dead letter gets {@link Long#MIN_VALUE}, which can never advance the
+ * Event-time rules of the input: bounded out-of-orderness and source idleness, with timestamps from
+ * valid events only. A dead letter gets {@link Long#MIN_VALUE}, which can never advance the
  * watermark, so a broken record cannot rush or stall a partition.
  */
 public final class IngestWatermarks {

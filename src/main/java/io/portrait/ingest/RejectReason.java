@@ -11,7 +11,8 @@ public enum RejectReason {
     NOT_JSON("not_json", "the bytes are not JSON"),
     TRUNCATED_JSON("truncated_json", "the JSON ends before the document is complete"),
     NOT_OBJECT("not_object", "the JSON is not an object"),
-    MISSING_FIELD("missing_field", "a required field (event_id, user_id, type, ts) is absent or null"),
+    MISSING_FIELD(
+            "missing_field", "a required field (event_id, user_id, type, ts) is absent or null"),
     WRONG_TYPE("wrong_type", "a field has the wrong JSON type"),
     EMPTY_USER_ID("empty_user_id", "user_id is an empty or blank string"),
     EMPTY_EVENT_ID("empty_event_id", "event_id is an empty or blank string"),

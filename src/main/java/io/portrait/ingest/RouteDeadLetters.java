@@ -41,5 +41,4 @@ public final class RouteDeadLetters extends ProcessFunction<Ingested, Event> {
         byReason.computeIfAbsent(dl.reason(), r -> dlqMetrics.counter(r)).inc();
         ctx.output(Descriptors.DEAD_LETTERS, dl);
     }
-
 }

@@ -88,8 +88,18 @@ public class CoreFeatures {
 
     @Override
     public String toString() {
-        return "CoreFeatures{version=" + version + ", total=" + total + ", orders=" + orders
-                + ", purchaseMinor=" + purchaseMinor + ", refundMinor=" + refundMinor
-                + ", erased=" + erased + "}";
+        return "CoreFeatures{version="
+                + version
+                + ", total="
+                + total
+                + ", orders="
+                + orders
+                + ", purchaseMinor="
+                + purchaseMinor
+                + ", refundMinor="
+                + refundMinor
+                + ", erased="
+                + erased
+                + "}";
     }
 }

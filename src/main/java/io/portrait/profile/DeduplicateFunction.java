@@ -13,10 +13,10 @@ import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction
 import org.apache.flink.util.Collector;
 
 /**
- * Drops repeated {@code event_id}s of a user. Ids are remembered for an event-time horizon
- * (default 24 h, runtime-tunable with the control setting {@code dedup.horizon}): an id is
- * forgotten once the watermark passes its event time plus the horizon, so a duplicate older than
- * that is counted again (documented). State per user is bounded by the events of one horizon.
+ * Drops repeated {@code event_id}s of a user. Ids are remembered for an event-time horizon (default
+ * 24 h, runtime-tunable with the control setting {@code dedup.horizon}): an id is forgotten once
+ * the watermark passes its event time plus the horizon, so a duplicate older than that is counted
+ * again (documented). State per user is bounded by the events of one horizon.
  */
 public final class DeduplicateFunction
         extends KeyedBroadcastProcessFunction<String, Event, ControlMessage, Event> {

@@ -5,10 +5,10 @@ import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 
 /**
- * A set of 64-bit id hashes remembered for an event-time horizon, in keyed {@link MapState}
- * (hash → event time). Lookups are one state access; eviction runs from event-time timers that
- * the owning function registers at {@link #cleanupTimer} — rounded up to a cleanup interval, so a
- * user has at most one timer per interval. Used for event-id de-duplication and distinct orders.
+ * A set of 64-bit id hashes remembered for an event-time horizon, in keyed {@link MapState} (hash →
+ * event time). Lookups are one state access; eviction runs from event-time timers that the owning
+ * function registers at {@link #cleanupTimer} — rounded up to a cleanup interval, so a user has at
+ * most one timer per interval. Used for event-id de-duplication and distinct orders.
  */
 public final class HashHorizon {
 

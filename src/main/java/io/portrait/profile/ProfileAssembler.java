@@ -24,11 +24,11 @@ import org.apache.flink.util.Collector;
 /**
  * The single writer of the profile document. Stages send it {@link ProfilePart}s; it keeps the
  * newest part of each, owns {@code epoch} and {@code version}, and coalesces writes per user: at
- * most one document per user per interval of processing time, on the leading edge (the first
- * change is written at once) and the trailing edge (the last change of a burst is written when
- * the interval ends). An event-time timer at the end of time flushes pending changes when a
- * bounded input ends or the job is drained. The interval is runtime-tunable with the control
- * setting {@code profile.coalesce-interval}.
+ * most one document per user per interval of processing time, on the leading edge (the first change
+ * is written at once) and the trailing edge (the last change of a burst is written when the
+ * interval ends). An event-time timer at the end of time flushes pending changes when a bounded
+ * input ends or the job is drained. The interval is runtime-tunable with the control setting {@code
+ * profile.coalesce-interval}.
  *
  * <p>The epoch is fixed when a job starts without state and kept in union operator state, so it
  * survives restores and rescaling; a new job without state gets a later epoch and wins in Redis.
@@ -156,9 +156,11 @@ public final class ProfileAssembler
         state.update(st);
     }
 
-    private void emit(String userId, AssemblerState st, long watermark, Collector<ProfileRecord> out) {
+    private void emit(
+            String userId, AssemblerState st, long watermark, Collector<ProfileRecord> out) {
         CoreFeatures core = st.core;
-        long asOf = watermark == Long.MAX_VALUE ? core.lastSeen : Math.max(core.lastSeen, watermark);
+        long asOf =
+                watermark == Long.MAX_VALUE ? core.lastSeen : Math.max(core.lastSeen, watermark);
         out.collect(
                 new ProfileRecord(
                         userId,

@@ -21,8 +21,8 @@ public final class RedisProfileStore implements AutoCloseable {
 
     /**
      * KEYS[1] profile key; ARGV epoch, version, document, ttl seconds (0 = none). Compares the
-     * stored document's fixed prefix, so it never parses JSON and touches a single key (works
-     * on Redis Cluster). Returns 1 if written, 0 if the stored pair was equal or newer.
+     * stored document's fixed prefix, so it never parses JSON and touches a single key (works on
+     * Redis Cluster). Returns 1 if written, 0 if the stored pair was equal or newer.
      */
     public static final String UPSERT_LUA =
             "local cur = redis.call('GETRANGE', KEYS[1], 0, 63)\n"
@@ -82,7 +82,8 @@ public final class RedisProfileStore implements AutoCloseable {
      * Writes every record in one pipeline round trip. Throws on any connection or server error,
      * after which the connection is discarded; the caller retries the whole batch (idempotent).
      */
-    public BatchResult write(Collection<ProfileRecord> records, long profileTtlSeconds, long tombstoneTtlSeconds) {
+    public BatchResult write(
+            Collection<ProfileRecord> records, long profileTtlSeconds, long tombstoneTtlSeconds) {
         try {
             Jedis j = connection();
             Pipeline p = j.pipelined();

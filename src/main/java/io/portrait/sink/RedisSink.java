@@ -145,8 +145,7 @@ public final class RedisSink implements Sink<ProfileRecord> {
                                 + " forever.");
             }
             if (maxBackoff == null || maxBackoff.toMillis() < 10) {
-                throw new IllegalArgumentException(
-                        "RedisSink max backoff must be at least 10 ms.");
+                throw new IllegalArgumentException("RedisSink max backoff must be at least 10 ms.");
             }
         }
     }

@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Buffers the newest document per user and writes full batches, a partly filled batch at most a
  * flush interval after its first document, and everything on {@link #flush} (called before each
- * checkpoint barrier is forwarded and at end of input). The buffer is
- * bounded by the batch size: a full buffer is written synchronously, which blocks the task and
- * back-pressures the job instead of growing memory. Failed batches are retried forever with capped
- * exponential backoff; the job keeps running (its checkpoints may time out meanwhile).
+ * checkpoint barrier is forwarded and at end of input). The buffer is bounded by the batch size: a
+ * full buffer is written synchronously, which blocks the task and back-pressures the job instead of
+ * growing memory. Failed batches are retried forever with capped exponential backoff; the job keeps
+ * running (its checkpoints may time out meanwhile).
  */
 final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSinkWriter.class);

@@ -21,13 +21,21 @@ class ControlParserTest {
     }
 
     static String setting(String id, String value, int version) {
-        return "{\"kind\":\"setting\",\"id\":\"" + id + "\",\"version\":" + version
-                + ",\"created_at\":\"2026-11-30T06:00:00Z\",\"payload\":{\"value\":\"" + value + "\"}}";
+        return "{\"kind\":\"setting\",\"id\":\""
+                + id
+                + "\",\"version\":"
+                + version
+                + ",\"created_at\":\"2026-11-30T06:00:00Z\",\"payload\":{\"value\":\""
+                + value
+                + "\"}}";
     }
 
     @Test
     void acceptsAValidSetting() {
-        ControlRecord r = parse("setting:profile.coalesce-interval", setting("profile.coalesce-interval", "250 ms", 3));
+        ControlRecord r =
+                parse(
+                        "setting:profile.coalesce-interval",
+                        setting("profile.coalesce-interval", "250 ms", 3));
         assertThat(r.deadLetter()).isNull();
         ControlMessage m = r.message();
         assertThat(m.key()).isEqualTo("setting:profile.coalesce-interval");
@@ -39,8 +47,14 @@ class ControlParserTest {
 
     @Test
     void acceptsIsoDurationsAndOtherKinds() {
-        assertThat(parse("setting:dedup.horizon", setting("dedup.horizon", "PT2H", 1)).message()).isNotNull();
-        assertThat(parse("rule:r1", "{\"kind\":\"rule\",\"id\":\"r1\",\"version\":1,\"payload\":{}}").message()).isNotNull();
+        assertThat(parse("setting:dedup.horizon", setting("dedup.horizon", "PT2H", 1)).message())
+                .isNotNull();
+        assertThat(
+                        parse(
+                                        "rule:r1",
+                                        "{\"kind\":\"rule\",\"id\":\"r1\",\"version\":1,\"payload\":{}}")
+                                .message())
+                .isNotNull();
     }
 
     @Test

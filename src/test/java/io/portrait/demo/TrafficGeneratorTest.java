@@ -32,7 +32,9 @@ class TrafficGeneratorTest {
                 case VALID -> {
                     assertThat(in.isEvent()).as(new String(r.value())).isTrue();
                     assertThat(in.event().userId()).isEqualTo(r.userId());
-                    assertThat(validIds.add(in.event().eventId())).as("valid ids are unique").isTrue();
+                    assertThat(validIds.add(in.event().eventId()))
+                            .as("valid ids are unique")
+                            .isTrue();
                 }
                 case DUPLICATE -> {
                     duplicates++;

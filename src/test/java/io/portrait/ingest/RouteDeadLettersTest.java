@@ -19,7 +19,14 @@ class RouteDeadLettersTest {
         long now = 1_764_000_000_000L;
         EventParser.Source src = new EventParser.Source("t", 0, 1);
         Ingested good =
-                parser.parse(null, bytes("{\"event_id\":\"e\",\"user_id\":\"u\",\"type\":\"view\",\"ts\":" + (now - 1) + "}"), src, now);
+                parser.parse(
+                        null,
+                        bytes(
+                                "{\"event_id\":\"e\",\"user_id\":\"u\",\"type\":\"view\",\"ts\":"
+                                        + (now - 1)
+                                        + "}"),
+                        src,
+                        now);
         Ingested bad = parser.parse(null, bytes("{\"event_id\":\"e\""), src, now);
 
         try (var h = ProcessFunctionTestHarnesses.forProcessFunction(new RouteDeadLetters())) {

@@ -71,9 +71,12 @@ class DeduplicateFunctionTest {
 
     @Test
     void stateGoesBackToZero() throws Exception {
-        try (var h = Harnesses.keyedBroadcast(new DeduplicateFunction(CONFIG), Event::userId, Harnesses.heap(), null)) {
+        try (var h =
+                Harnesses.keyedBroadcast(
+                        new DeduplicateFunction(CONFIG), Event::userId, Harnesses.heap(), null)) {
             for (int i = 0; i < 50; i++) {
-                h.processElement(event("u" + (i % 5), "e" + i, EventType.VIEW, T0 + i * 60_000L), T0);
+                h.processElement(
+                        event("u" + (i % 5), "e" + i, EventType.VIEW, T0 + i * 60_000L), T0);
             }
             assertThat(Harnesses.keysWithState(h, SEEN)).isEqualTo(5);
             h.processWatermark(T0 + 2 * HOUR);
@@ -107,7 +110,10 @@ class DeduplicateFunctionTest {
         try (var h = harness(null)) {
             h.processBroadcastElement(setting(Settings.DEDUP_HORIZON, "10 min", 5), 0);
             h.processBroadcastElement(setting(Settings.DEDUP_HORIZON, "10 h", 4), 0);
-            assertThat(h.getBroadcastState(Descriptors.CONTROL).get("setting:dedup.horizon").version())
+            assertThat(
+                            h.getBroadcastState(Descriptors.CONTROL)
+                                    .get("setting:dedup.horizon")
+                                    .version())
                     .isEqualTo(5);
         }
     }
@@ -118,7 +124,9 @@ class DeduplicateFunctionTest {
             h.processElement(event("u1", "e1", EventType.VIEW, T0), T0);
             h.processElement(event("u1", "x", EventType.ERASE, T0 + 1), T0);
             h.processElement(event("u1", "e1", EventType.VIEW, T0), T0);
-            assertThat(h.extractOutputValues()).extracting(Event::eventId).containsExactly("e1", "x", "e1");
+            assertThat(h.extractOutputValues())
+                    .extracting(Event::eventId)
+                    .containsExactly("e1", "x", "e1");
         }
     }
 
@@ -134,7 +142,8 @@ class DeduplicateFunctionTest {
             h.processBroadcastWatermark(Long.MAX_VALUE);
             h.processElement(event("u1", "e1", EventType.VIEW, T0), T0);
             assertThat(h.extractOutputValues()).as("still a duplicate after restore").isEmpty();
-            assertThat(h.getBroadcastState(Descriptors.CONTROL).get("setting:dedup.horizon")).isNotNull();
+            assertThat(h.getBroadcastState(Descriptors.CONTROL).get("setting:dedup.horizon"))
+                    .isNotNull();
             h.processWatermark(T0 + 3 * HOUR);
             assertThat(Harnesses.keysWithState(h, SEEN)).isZero();
             assertThat(h.numEventTimeTimers()).isZero();

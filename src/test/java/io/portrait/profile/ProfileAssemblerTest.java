@@ -24,8 +24,10 @@ class ProfileAssemblerTest {
         return PortraitConfig.defaults()
                 .with(
                         Map.of(
-                                "portrait.profile.coalesce-interval", "1 s",
-                                "portrait.profile.epoch", Long.toString(epoch)));
+                                "portrait.profile.coalesce-interval",
+                                "1 s",
+                                "portrait.profile.epoch",
+                                Long.toString(epoch)));
     }
 
     static KeyedBroadcastOperatorTestHarness<String, ProfilePart, ControlMessage, ProfileRecord>
@@ -52,7 +54,9 @@ class ProfileAssemblerTest {
         try (var h = harness(100, null)) {
             h.setProcessingTime(10_000);
             h.processElement(part("u1", 1), T0);
-            assertThat(h.extractOutputValues()).extracting(ProfileRecord::version).containsExactly(1L);
+            assertThat(h.extractOutputValues())
+                    .extracting(ProfileRecord::version)
+                    .containsExactly(1L);
 
             h.setProcessingTime(10_300);
             h.processElement(part("u1", 2), T0);
@@ -81,7 +85,9 @@ class ProfileAssemblerTest {
             for (int v = 1; v <= 4; v++) {
                 h.processElement(part("u1", v), T0);
             }
-            assertThat(h.extractOutputValues()).extracting(ProfileRecord::version).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(h.extractOutputValues())
+                    .extracting(ProfileRecord::version)
+                    .containsExactly(1L, 2L, 3L, 4L);
         }
     }
 
@@ -92,7 +98,9 @@ class ProfileAssemblerTest {
             h.processElement(part("u1", 1), T0);
             h.processElement(part("u1", 2), T0);
             h.processWatermark(Long.MAX_VALUE);
-            assertThat(h.extractOutputValues()).extracting(ProfileRecord::version).containsExactly(1L, 2L);
+            assertThat(h.extractOutputValues())
+                    .extracting(ProfileRecord::version)
+                    .containsExactly(1L, 2L);
         }
     }
 
@@ -123,7 +131,8 @@ class ProfileAssemblerTest {
             assertThat(rfm.get("refund_amount").decimalValue()).isEqualByComparingTo("0.50");
             assertThat(rfm.get("monetary").decimalValue()).isEqualByComparingTo("120.00");
             assertThat(rfm.get("avg_order_value").decimalValue()).isEqualByComparingTo("60.25");
-            assertThat(rfm.get("recency_days").asDouble()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(0.001));
+            assertThat(rfm.get("recency_days").asDouble())
+                    .isEqualTo(1.0, org.assertj.core.data.Offset.offset(0.001));
             assertThat(rfm.get("last_purchase_at").asText()).isEqualTo("2025-11-23T16:00:00Z");
             assertThat(rfm.get("currency").asText()).isEqualTo("GBP");
         }
@@ -144,7 +153,9 @@ class ProfileAssemblerTest {
             assertThat(last.json()).isEqualTo("{\"epoch\":100,\"version\":3,\"erased\":true}");
             assertThat(Harnesses.keysWithState(h, Descriptors.assemblerState().getName())).isZero();
             h.setProcessingTime(20_000);
-            assertThat(h.extractOutputValues()).as("the pending change died with the erase").hasSize(2);
+            assertThat(h.extractOutputValues())
+                    .as("the pending change died with the erase")
+                    .hasSize(2);
         }
     }
 

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
-/** The Redis sink against a real Redis server (system redis-server or the one in embedded-redis). */
+/**
+ * The Redis sink against a real Redis server (system redis-server or the one in embedded-redis).
+ */
 class RedisSinkTest {
 
     static RedisServerProcess redis;
@@ -49,7 +51,13 @@ class RedisSinkTest {
                 user,
                 epoch,
                 version,
-                "{\"epoch\":" + epoch + ",\"version\":" + version + ",\"user_id\":\"" + user + "\"}",
+                "{\"epoch\":"
+                        + epoch
+                        + ",\"version\":"
+                        + version
+                        + ",\"user_id\":\""
+                        + user
+                        + "\"}",
                 false);
     }
 
@@ -65,12 +73,18 @@ class RedisSinkTest {
             assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).written()).isEqualTo(1);
             assertThat(store.write(List.of(doc("u1", 10, 4)), 0, 60))
                     .isEqualTo(new RedisProfileStore.BatchResult(0, 1));
-            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).stale()).as("equal is not newer").isEqualTo(1);
+            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).stale())
+                    .as("equal is not newer")
+                    .isEqualTo(1);
             assertThat(stored("u1")).contains("\"version\":5");
 
             assertThat(store.write(List.of(doc("u1", 10, 6)), 0, 60).written()).isEqualTo(1);
-            assertThat(store.write(List.of(doc("u1", 9, 100)), 0, 60).written()).as("older epoch loses").isZero();
-            assertThat(store.write(List.of(doc("u1", 11, 1)), 0, 60).written()).as("a newer epoch wins").isEqualTo(1);
+            assertThat(store.write(List.of(doc("u1", 9, 100)), 0, 60).written())
+                    .as("older epoch loses")
+                    .isZero();
+            assertThat(store.write(List.of(doc("u1", 11, 1)), 0, 60).written())
+                    .as("a newer epoch wins")
+                    .isEqualTo(1);
             assertThat(stored("u1")).startsWith("{\"epoch\":11,\"version\":1,");
         }
     }
@@ -80,11 +94,14 @@ class RedisSinkTest {
         try (RedisProfileStore store = new RedisProfileStore(redis.address(), null);
                 Jedis j = jedis()) {
             store.write(List.of(doc("u1", 10, 5)), 0, 60);
-            ProfileRecord tomb = new ProfileRecord("u1", 10, 6, ProfileDocument.tombstone(10, 6), true);
+            ProfileRecord tomb =
+                    new ProfileRecord("u1", 10, 6, ProfileDocument.tombstone(10, 6), true);
             store.write(List.of(tomb), 0, 60);
             assertThat(stored("u1")).isEqualTo("{\"epoch\":10,\"version\":6,\"erased\":true}");
             assertThat(j.ttl(RedisKeys.profile("u1"))).isBetween(1L, 60L);
-            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).written()).as("a late write cannot resurrect").isZero();
+            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).written())
+                    .as("a late write cannot resurrect")
+                    .isZero();
         }
     }
 
@@ -168,11 +185,17 @@ class RedisSinkTest {
     @Test
     void builderSaysWhatToFix() {
         assertThatThrownBy(() -> RedisSink.builder().build()).hasMessageContaining("setAddress");
-        assertThatThrownBy(() -> RedisSink.builder().setAddress("redis://h:1").setBatchSize(0).build())
+        assertThatThrownBy(
+                        () -> RedisSink.builder().setAddress("redis://h:1").setBatchSize(0).build())
                 .hasMessageContaining("batch size");
         assertThatThrownBy(() -> RedisSink.builder().setAddress("redis://u:p@h:1").build())
                 .hasMessageContaining("PORTRAIT_REDIS_PASSWORD");
-        assertThatThrownBy(() -> RedisSink.builder().setAddress("redis://h:1").setTombstoneTtl(Duration.ZERO).build())
+        assertThatThrownBy(
+                        () ->
+                                RedisSink.builder()
+                                        .setAddress("redis://h:1")
+                                        .setTombstoneTtl(Duration.ZERO)
+                                        .build())
                 .hasMessageContaining("tombstone");
         assertThat(RedisSink.builder().setAddress("redis://h:1").build()).isNotNull();
     }

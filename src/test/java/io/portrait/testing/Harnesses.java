@@ -55,12 +55,13 @@ public final class Harnesses {
      * end of time, as {@code ControlWatermarks} does in the job, so the event input alone drives
      * event time.
      */
-    public static <IN1, IN2, OUT> KeyedBroadcastOperatorTestHarness<String, IN1, IN2, OUT> keyedBroadcast(
-            KeyedBroadcastProcessFunction<String, IN1, IN2, OUT> fn,
-            KeySelector<IN1, String> key,
-            StateBackend backend,
-            OperatorSubtaskState restore)
-            throws Exception {
+    public static <IN1, IN2, OUT>
+            KeyedBroadcastOperatorTestHarness<String, IN1, IN2, OUT> keyedBroadcast(
+                    KeyedBroadcastProcessFunction<String, IN1, IN2, OUT> fn,
+                    KeySelector<IN1, String> key,
+                    StateBackend backend,
+                    OperatorSubtaskState restore)
+                    throws Exception {
         var h =
                 new KeyedBroadcastOperatorTestHarness<>(
                         new CoBroadcastWithKeyedOperator<>(fn, List.of(Descriptors.CONTROL)),

@@ -52,10 +52,14 @@ public final class LocalServices implements AutoCloseable {
     public KafkaProducer<byte[], byte[]> producer() {
         return new KafkaProducer<>(
                 Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.LINGER_MS_CONFIG, 5,
-                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024),
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        2 * 1024 * 1024),
                 new ByteArraySerializer(),
                 new ByteArraySerializer());
     }

@@ -10,18 +10,60 @@ public final class TestEvents {
     private TestEvents() {}
 
     public static Event event(String user, String id, EventType type, long ts) {
-        return new Event(id, user, type, ts, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, 0, -1);
+        return new Event(
+                id, user, type, ts, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, 0, -1);
     }
 
-    public static Event purchase(String user, String id, long ts, String orderId, long amountMinor) {
-        return new Event(id, user, EventType.PURCHASE, ts, null, orderId, "sku", "shoes",
-                amountMinor, "GBP", 1, null, null, null, null, null, null, null, null, 0, -1);
+    public static Event purchase(
+            String user, String id, long ts, String orderId, long amountMinor) {
+        return new Event(
+                id,
+                user,
+                EventType.PURCHASE,
+                ts,
+                null,
+                orderId,
+                "sku",
+                "shoes",
+                amountMinor,
+                "GBP",
+                1,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0,
+                -1);
     }
 
     public static Event refund(String user, String id, long ts, long amountMinor) {
-        return new Event(id, user, EventType.REFUND, ts, null, null, "sku", "shoes", amountMinor,
-                "GBP", 1, null, null, null, null, null, null, null, null, 0, -1);
+        return new Event(
+                id,
+                user,
+                EventType.REFUND,
+                ts,
+                null,
+                null,
+                "sku",
+                "shoes",
+                amountMinor,
+                "GBP",
+                1,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0,
+                -1);
     }
 
     public static ControlMessage setting(Settings s, String value, long version) {

@@ -1,0 +1,53 @@
+package io.portrait.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portrait.demo.LocalFlink;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * flink-conf/config.yaml parses as Flink 2.x config and agrees with the local MiniCluster setup.
+ */
+class FlinkConfTest {
+
+    static final Configuration CLUSTER = GlobalConfiguration.loadConfiguration("flink-conf");
+    static final Configuration LOCAL =
+            LocalFlink.configuration(Path.of("target/flink-conf-test"), Duration.ofSeconds(5), 2);
+
+    @Test
+    void clusterSettingsAreThoseTheJobReliesOn() {
+        assertThat(CLUSTER.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
+        assertThat(CLUSTER.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+        assertThat(CLUSTER.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
+                .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
+        assertThat(CLUSTER.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(CLUSTER.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isGreaterThan(100);
+        assertThat(CLUSTER.get(PipelineOptions.GENERIC_TYPES)).isFalse();
+        assertThat(CLUSTER.get(PipelineOptions.AUTO_GENERATE_UIDS)).isFalse();
+        assertThat(CLUSTER.getString("restart-strategy.type", null)).isEqualTo("exponential-delay");
+        assertThat(CLUSTER.getString("metrics.reporter.prom.factory.class", ""))
+                .endsWith("PrometheusReporterFactory");
+    }
+
+    @Test
+    void theLocalMiniClusterMakesTheSameChoices() {
+        for (var option :
+                java.util.List.of(
+                        StateBackendOptions.STATE_BACKEND,
+                        CheckpointingOptions.INCREMENTAL_CHECKPOINTS,
+                        CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
+                        PipelineOptions.GENERIC_TYPES,
+                        PipelineOptions.AUTO_GENERATE_UIDS)) {
+            assertThat((Object) LOCAL.get(option)).as(option.key()).isEqualTo(CLUSTER.get(option));
+        }
+    }
+}
