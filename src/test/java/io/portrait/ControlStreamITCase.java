@@ -8,11 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisKeys;
 import io.portrait.config.Topics;
-import io.portrait.demo.LocalFlink;
 import io.portrait.demo.Summary;
+import io.portrait.sink.RedisConnections;
 import io.portrait.testing.LocalServices;
+import io.portrait.testing.TestClusters;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,17 +40,9 @@ import redis.clients.jedis.Jedis;
  */
 class ControlStreamITCase {
 
-    static final Path WORK = tempDir();
+    static final Path WORK = TestClusters.workDir();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(
-                                    LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
 
     static LocalServices services;
 
@@ -63,14 +54,6 @@ class ControlStreamITCase {
     @AfterAll
     static void stop() {
         services.close();
-    }
-
-    static Path tempDir() {
-        try {
-            return Files.createTempDirectory("portrait-it-");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String event(String id, String user, long ts) {
@@ -92,7 +75,7 @@ class ControlStreamITCase {
     }
 
     static long total(String user) throws Exception {
-        try (Jedis j = new Jedis("127.0.0.1", services.redis.port())) {
+        try (Jedis j = RedisConnections.open(services.redis.address(), "test", 5000)) {
             String doc = j.get(RedisKeys.profile(user));
             return doc == null
                     ? 0
@@ -127,9 +110,7 @@ class ControlStreamITCase {
             p.flush();
         }
 
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2));
+        StreamExecutionEnvironment env = TestClusters.environment(WORK);
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-control-it");
         try {

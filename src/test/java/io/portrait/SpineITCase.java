@@ -8,11 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisKeys;
 import io.portrait.config.Topics;
-import io.portrait.demo.LocalFlink;
 import io.portrait.demo.Summary;
 import io.portrait.demo.TrafficGenerator;
+import io.portrait.sink.RedisConnections;
 import io.portrait.testing.LocalServices;
-import java.nio.file.Files;
+import io.portrait.testing.TestClusters;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,19 +44,11 @@ import redis.clients.jedis.Jedis;
  */
 class SpineITCase {
 
-    static final Path WORK = tempDir();
+    static final Path WORK = TestClusters.workDir();
     static final int USERS = 2_000;
     static final int RECORDS = 50_000;
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(
-                                    LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
 
     static LocalServices services;
 
@@ -69,14 +60,6 @@ class SpineITCase {
     @AfterAll
     static void stop() {
         services.close();
-    }
-
-    static Path tempDir() {
-        try {
-            return Files.createTempDirectory("portrait-it-");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     record Sent(TrafficGenerator.Record record, Future<RecordMetadata> metadata) {}
@@ -125,9 +108,7 @@ class SpineITCase {
         assertThat(duplicates).as("the test must exercise de-duplication").isGreaterThan(500);
         assertThat(expectedDlq).as("and the DLQ").hasSizeGreaterThan(300);
 
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        LocalFlink.configuration(WORK, Duration.ofSeconds(1), 2));
+        StreamExecutionEnvironment env = TestClusters.environment(WORK);
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-spine-it");
         try {
@@ -150,7 +131,7 @@ class SpineITCase {
         }
 
         ObjectMapper json = new ObjectMapper();
-        try (Jedis j = new Jedis("127.0.0.1", services.redis.port())) {
+        try (Jedis j = RedisConnections.open(services.redis.address(), "test", 5000)) {
             assertThat(Summary.profileTotals(services.redis.address())[0])
                     .isEqualTo(expectedTotals.size());
             for (var e : expectedTotals.entrySet()) {

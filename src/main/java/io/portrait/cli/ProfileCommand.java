@@ -2,13 +2,12 @@ package io.portrait.cli;
 
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
+import io.portrait.sink.RedisConnections;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
 /** {@code portrait profile get <user>}: read a profile from the key-value store. */
@@ -43,13 +42,7 @@ public final class ProfileCommand implements Runnable {
         @Override
         public Integer call() {
             RedisAddress a = RedisAddress.parse(redisUrl, "--redis-url");
-            try (Jedis j =
-                    new Jedis(
-                            new HostAndPort(a.host(), a.port()),
-                            DefaultJedisClientConfig.builder()
-                                    .password(RedisAddress.passwordFromEnvironment())
-                                    .database(a.database())
-                                    .build())) {
+            try (Jedis j = RedisConnections.open(a, "portrait-cli", 5000)) {
                 String doc = j.get(RedisKeys.profile(userId));
                 if (doc == null) {
                     spec.commandLine()

@@ -1,6 +1,7 @@
 package io.portrait.demo;
 
 import io.portrait.config.RedisAddress;
+import io.portrait.sink.RedisConnections;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -96,7 +97,7 @@ public final class RedisServerProcess implements AutoCloseable {
                 throw new IllegalStateException(
                         "redis-server exited with " + process.exitValue() + "; see " + logFile);
             }
-            try (Jedis j = new Jedis("127.0.0.1", port, 500)) {
+            try (Jedis j = RedisConnections.open(address(), "portrait-ping", 500)) {
                 if ("PONG".equals(j.ping())) {
                     return;
                 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
+import io.portrait.sink.RedisConnections;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -103,7 +102,7 @@ public record Summary(
     public static long[] profileTotals(RedisAddress redis) {
         long keys = 0;
         long total = 0;
-        try (Jedis j = jedis(redis)) {
+        try (Jedis j = RedisConnections.open(redis, "portrait-summary", 10_000)) {
             String cursor = ScanParams.SCAN_POINTER_START;
             ScanParams params = new ScanParams().match(RedisKeys.PROFILE_PREFIX + "*").count(1000);
             do {
@@ -207,14 +206,5 @@ public record Summary(
                         5000),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-    }
-
-    static Jedis jedis(RedisAddress a) {
-        return new Jedis(
-                new HostAndPort(a.host(), a.port()),
-                DefaultJedisClientConfig.builder()
-                        .password(RedisAddress.passwordFromEnvironment())
-                        .database(a.database())
-                        .build());
     }
 }

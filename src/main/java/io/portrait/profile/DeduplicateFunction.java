@@ -3,6 +3,7 @@ package io.portrait.profile;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlMessage;
 import io.portrait.control.ControlState;
+import io.portrait.control.SettingCache;
 import io.portrait.control.Settings;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
@@ -26,7 +27,7 @@ public final class DeduplicateFunction
 
     private transient HashHorizon seen;
     private transient Counter duplicates;
-    private transient Duration horizon;
+    private transient SettingCache horizon;
 
     public DeduplicateFunction(PortraitConfig config) {
         this.defaultHorizon = config.dedupHorizon();
@@ -37,16 +38,11 @@ public final class DeduplicateFunction
     public void open(OpenContext openContext) {
         seen = new HashHorizon(getRuntimeContext().getMapState(Descriptors.seenEventIds()));
         duplicates = getRuntimeContext().getMetricGroup().counter("duplicates");
+        horizon = new SettingCache(Settings.DEDUP_HORIZON, defaultHorizon);
     }
 
     private long horizonMillis(ReadOnlyContext ctx) throws Exception {
-        if (horizon == null) {
-            // Lazily from broadcast state: after a restore the state is back but fields are not.
-            horizon =
-                    Settings.DEDUP_HORIZON.valueIn(
-                            ctx.getBroadcastState(Descriptors.CONTROL), defaultHorizon);
-        }
-        return horizon.toMillis();
+        return horizon.get(ctx.getBroadcastState(Descriptors.CONTROL)).toMillis();
     }
 
     @Override
@@ -85,7 +81,7 @@ public final class DeduplicateFunction
     public void processBroadcastElement(ControlMessage message, Context ctx, Collector<Event> out)
             throws Exception {
         if (ControlState.apply(ctx.getBroadcastState(Descriptors.CONTROL), message)) {
-            horizon = null;
+            horizon.invalidate();
         }
     }
 }

@@ -4,6 +4,7 @@ import io.portrait.config.Money;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlMessage;
 import io.portrait.control.ControlState;
+import io.portrait.control.SettingCache;
 import io.portrait.control.Settings;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +45,7 @@ public final class ProfileAssembler
     private transient ValueState<AssemblerState> state;
     private transient ListState<Long> epochState;
     private transient long epoch;
-    private transient Duration interval;
+    private transient SettingCache interval;
     private transient Counter written;
 
     public ProfileAssembler(PortraitConfig config) {
@@ -77,6 +78,7 @@ public final class ProfileAssembler
     public void open(OpenContext openContext) {
         state = getRuntimeContext().getState(Descriptors.assemblerState());
         written = getRuntimeContext().getMetricGroup().counter("profilesEmitted");
+        interval = new SettingCache(Settings.COALESCE_INTERVAL, defaultInterval);
     }
 
     public long epoch() {
@@ -84,12 +86,7 @@ public final class ProfileAssembler
     }
 
     private long intervalMillis(ReadOnlyContext ctx) throws Exception {
-        if (interval == null) {
-            interval =
-                    Settings.COALESCE_INTERVAL.valueIn(
-                            ctx.getBroadcastState(Descriptors.CONTROL), defaultInterval);
-        }
-        return interval.toMillis();
+        return interval.get(ctx.getBroadcastState(Descriptors.CONTROL)).toMillis();
     }
 
     @Override
@@ -176,7 +173,7 @@ public final class ProfileAssembler
     public void processBroadcastElement(
             ControlMessage message, Context ctx, Collector<ProfileRecord> out) throws Exception {
         if (ControlState.apply(ctx.getBroadcastState(Descriptors.CONTROL), message)) {
-            interval = null;
+            interval.invalidate();
         }
     }
 }

@@ -6,8 +6,6 @@ import io.portrait.profile.ProfileRecord;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
@@ -43,27 +41,16 @@ public final class RedisProfileStore implements AutoCloseable {
                     + "return 1\n";
 
     private final RedisAddress address;
-    private final String password;
     private Jedis jedis;
     private String sha;
 
-    public RedisProfileStore(RedisAddress address, String password) {
+    public RedisProfileStore(RedisAddress address) {
         this.address = address;
-        this.password = password;
     }
 
     private Jedis connection() {
         if (jedis == null) {
-            Jedis j =
-                    new Jedis(
-                            new HostAndPort(address.host(), address.port()),
-                            DefaultJedisClientConfig.builder()
-                                    .password(password)
-                                    .database(address.database())
-                                    .connectionTimeoutMillis(2000)
-                                    .socketTimeoutMillis(10_000)
-                                    .clientName("portrait-sink")
-                                    .build());
+            Jedis j = RedisConnections.open(address, "portrait-sink", 10_000);
             try {
                 sha = j.scriptLoad(UPSERT_LUA);
             } catch (RuntimeException e) {

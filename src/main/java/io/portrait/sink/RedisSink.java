@@ -54,7 +54,7 @@ public final class RedisSink implements Sink<ProfileRecord> {
     @Override
     public SinkWriter<ProfileRecord> createWriter(WriterInitContext context) {
         return new RedisSinkWriter(
-                new RedisProfileStore(address, RedisAddress.passwordFromEnvironment()),
+                new RedisProfileStore(address),
                 batchSize,
                 flushInterval,
                 profileTtl,

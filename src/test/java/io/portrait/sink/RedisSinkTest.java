@@ -43,7 +43,7 @@ class RedisSinkTest {
     }
 
     static Jedis jedis() {
-        return new Jedis("127.0.0.1", redis.port());
+        return RedisConnections.open(redis.address(), "test", 5000);
     }
 
     static ProfileRecord doc(String user, long epoch, long version) {
@@ -69,7 +69,7 @@ class RedisSinkTest {
 
     @Test
     void versionedUpsertNeverMovesBackwards() {
-        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null)) {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
             assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).written()).isEqualTo(1);
             assertThat(store.write(List.of(doc("u1", 10, 4)), 0, 60))
                     .isEqualTo(new RedisProfileStore.BatchResult(0, 1));
@@ -91,7 +91,7 @@ class RedisSinkTest {
 
     @Test
     void tombstonesExpireAndBlockLateWrites() {
-        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null);
+        try (RedisProfileStore store = new RedisProfileStore(redis.address());
                 Jedis j = jedis()) {
             store.write(List.of(doc("u1", 10, 5)), 0, 60);
             ProfileRecord tomb =
@@ -107,7 +107,7 @@ class RedisSinkTest {
 
     @Test
     void profileTtlIsSetWhenConfigured() {
-        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null);
+        try (RedisProfileStore store = new RedisProfileStore(redis.address());
                 Jedis j = jedis()) {
             store.write(List.of(doc("u1", 1, 1)), 3600, 60);
             store.write(List.of(doc("u2", 1, 1)), 0, 60);
@@ -118,7 +118,7 @@ class RedisSinkTest {
 
     @Test
     void foreignValuesAreOverwritten() {
-        try (RedisProfileStore store = new RedisProfileStore(redis.address(), null);
+        try (RedisProfileStore store = new RedisProfileStore(redis.address());
                 Jedis j = jedis()) {
             j.set(RedisKeys.profile("u1"), "legacy");
             assertThat(store.write(List.of(doc("u1", 1, 1)), 0, 60).written()).isEqualTo(1);
@@ -127,7 +127,7 @@ class RedisSinkTest {
 
     static RedisSinkWriter writer(int batchSize) {
         return new RedisSinkWriter(
-                new RedisProfileStore(redis.address(), null),
+                new RedisProfileStore(redis.address()),
                 batchSize,
                 Duration.ofMillis(100),
                 Duration.ZERO,

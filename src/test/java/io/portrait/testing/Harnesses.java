@@ -39,15 +39,7 @@ public final class Harnesses {
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(fn), key, Types.STRING, 128, 1, 0);
-        h.setStateBackend(backend);
-        h.setup();
-        if (restore == null) {
-            h.initializeEmptyState();
-        } else {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+        return init(h, backend, restore);
     }
 
     /**
@@ -70,6 +62,13 @@ public final class Harnesses {
                         128,
                         1,
                         0);
+        init(h, backend, restore);
+        h.processBroadcastWatermark(Long.MAX_VALUE);
+        return h;
+    }
+
+    private static <H extends AbstractStreamOperatorTestHarness<?>> H init(
+            H h, StateBackend backend, OperatorSubtaskState restore) throws Exception {
         h.setStateBackend(backend);
         h.setup();
         if (restore == null) {
@@ -78,7 +77,6 @@ public final class Harnesses {
             h.initializeState(restore);
         }
         h.open();
-        h.processBroadcastWatermark(Long.MAX_VALUE);
         return h;
     }
 
