@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portrait.PortraitJob;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisAddress;
+import io.portrait.config.RedisKeys;
 import io.portrait.config.Topics;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -121,8 +122,13 @@ public final class DemoRunner {
                             + ", "
                             + config.controlTopic());
             out.println("  redis:     " + redis + " (" + redisOrigin + ")");
-            out.println("  read one:  redis-cli -p " + redis.port() + " GET portrait:profile:u-1");
-            out.println("             ./portrait profile get u-1 --redis-url " + redis);
+            String user = options.replay() == null ? TrafficGenerator.userId(1) : "<user_id>";
+            out.println(
+                    "  read one:  redis-cli -p "
+                            + redis.port()
+                            + " GET "
+                            + RedisKeys.profile(user));
+            out.println("             ./portrait profile get " + user + " --redis-url " + redis);
 
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(
