@@ -1,6 +1,7 @@
 package io.portrait.cli;
 
 import io.portrait.demo.DemoRunner;
+import io.portrait.replay.ReplayFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +73,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--speed",
             defaultValue = "max",
-            description = "Replay pace: max, or events per second.")
+            description =
+                    "Replay pace: max, or a multiplier of event time (3600 = one hour of data per second).")
     String speed;
 
     @Option(
@@ -141,13 +143,11 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     DemoRunner.Options validate() {
-        if (!"jsonl".equals(format)) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--format "
-                            + format
-                            + " is not supported yet; use --format jsonl"
-                            + " (one event JSON per line).");
+        ReplayFormat replayFormat;
+        try {
+            replayFormat = ReplayFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         if (replay != null && !Files.isReadable(replay)) {
             throw new ParameterException(
@@ -175,20 +175,7 @@ public final class DemoCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--until-idle needs an end to the input: --replay FILE, --events N or --duration.");
         }
-        double pace = rate;
-        if (replay != null) {
-            if ("max".equals(speed)) {
-                pace = 0;
-            } else {
-                try {
-                    pace = Double.parseDouble(speed);
-                } catch (NumberFormatException e) {
-                    throw new ParameterException(
-                            spec.commandLine(),
-                            "--speed must be 'max' or a number of events per second.");
-                }
-            }
-        }
+        double replaySpeed = ReplayCommand.parseSpeed(speed, spec.commandLine());
         if (alertsOut != null
                 && alertsOut.getParent() != null
                 && !Files.isDirectory(alertsOut.getParent())) {
@@ -204,9 +191,10 @@ public final class DemoCommand implements Callable<Integer> {
                 events,
                 users,
                 seed,
-                pace,
+                rate,
                 replay,
-                format,
+                replayFormat,
+                replaySpeed,
                 untilIdle,
                 alertsOut,
                 redisUrl,

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             JobCommand.class,
+            ReplayCommand.class,
             ProfileCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -1,13 +1,13 @@
 package io.portrait.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portrait.PortraitJob;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
 import io.portrait.config.Topics;
-import java.io.BufferedReader;
+import io.portrait.replay.Replay;
+import io.portrait.replay.Replayer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -55,7 +55,8 @@ public final class DemoRunner {
             long seed,
             double rate,
             Path replay,
-            String format,
+            io.portrait.replay.ReplayFormat format,
+            double speed,
             boolean untilIdle,
             Path alertsOut,
             String redisUrl,
@@ -213,7 +214,39 @@ public final class DemoRunner {
         EmbeddedKafka.createTopics(config.kafkaBootstrap(), topics);
     }
 
-    private void produce(PortraitConfig config) throws IOException, InterruptedException {
+    private void produce(PortraitConfig config) throws InterruptedException {
+        long limit = options.events() == null ? Long.MAX_VALUE : options.events();
+        if (options.replay() != null) {
+            try (Replay replay = Replay.open(options.replay(), options.format());
+                    Replayer.Target kafka =
+                            Replayer.kafka(config.kafkaBootstrap(), config.eventsTopic())) {
+                long deadline =
+                        options.duration() == null
+                                ? Long.MAX_VALUE
+                                : System.nanoTime() + options.duration().toNanos();
+                sent.addAndGet(
+                        Replayer.run(
+                                replay,
+                                kafka,
+                                options.speed(),
+                                limit,
+                                () -> stopRequested.get() || System.nanoTime() > deadline,
+                                out));
+            }
+        } else {
+            generate(config, limit);
+        }
+        if (options.untilIdle() || options.duration() != null || stopRequested.get()) {
+            return;
+        }
+        // Neither a duration nor --until-idle: keep the job running until Ctrl-C.
+        out.println("all input sent; the job keeps running until Ctrl-C");
+        while (!stopRequested.get()) {
+            Thread.sleep(200);
+        }
+    }
+
+    private void generate(PortraitConfig config, long limit) throws InterruptedException {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -224,19 +257,14 @@ public final class DemoRunner {
                 options.duration() == null
                         ? Long.MAX_VALUE
                         : System.nanoTime() + options.duration().toNanos();
-        long limit = options.events() == null ? Long.MAX_VALUE : options.events();
         double rate = options.rate();
         long started = System.nanoTime();
         long lastReport = started;
+        TrafficGenerator gen = TrafficGenerator.live(options.seed(), options.users());
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            Source source =
-                    options.replay() != null ? replaySource(options.replay()) : generatorSource();
             while (!stopRequested.get() && System.nanoTime() < deadline && sent.get() < limit) {
-                TrafficGenerator.Record r = source.next();
-                if (r == null) {
-                    break;
-                }
+                TrafficGenerator.Record r = gen.next();
                 producer.send(new ProducerRecord<>(config.eventsTopic(), r.key(), r.value()));
                 truth.merge(r.kind().name(), 1L, Long::sum);
                 long n = sent.incrementAndGet();
@@ -256,62 +284,7 @@ public final class DemoRunner {
                 }
             }
             producer.flush();
-            source.close();
         }
-        if (options.untilIdle() || options.duration() != null || stopRequested.get()) {
-            return;
-        }
-        // Neither a duration nor --until-idle: keep the job running until Ctrl-C.
-        out.println("all input sent; the job keeps running until Ctrl-C");
-        while (!stopRequested.get()) {
-            Thread.sleep(200);
-        }
-    }
-
-    interface Source extends AutoCloseable {
-        TrafficGenerator.Record next() throws IOException;
-
-        @Override
-        default void close() throws IOException {}
-    }
-
-    private Source generatorSource() {
-        TrafficGenerator gen = TrafficGenerator.live(options.seed(), options.users());
-        return gen::next;
-    }
-
-    private static Source replaySource(Path file) throws IOException {
-        BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-        return new Source() {
-            @Override
-            public TrafficGenerator.Record next() throws IOException {
-                String line;
-                do {
-                    line = reader.readLine();
-                    if (line == null) {
-                        return null;
-                    }
-                } while (line.isBlank());
-                String user = null;
-                try {
-                    JsonNode u = MAPPER.readTree(line).get("user_id");
-                    user = u != null && u.isTextual() ? u.textValue() : null;
-                } catch (IOException | RuntimeException notJson) {
-                    // Sent as-is: the job's DLQ is where a bad line belongs.
-                }
-                return new TrafficGenerator.Record(
-                        user,
-                        user == null ? null : user.getBytes(StandardCharsets.UTF_8),
-                        line.getBytes(StandardCharsets.UTF_8),
-                        TrafficGenerator.Kind.VALID,
-                        null);
-            }
-
-            @Override
-            public void close() throws IOException {
-                reader.close();
-            }
-        };
     }
 
     /**

@@ -114,6 +114,10 @@ public final class EventParser implements Serializable {
         }
 
         String eventId = requiredString(root, "event_id");
+        JsonNode userNode = root.get("user_id");
+        if (userNode == null || userNode.isNull()) {
+            throw new Reject(RejectReason.MISSING_USER, "user_id is missing");
+        }
         String userId = requiredString(root, "user_id");
         String typeName = requiredString(root, "type");
         JsonNode tsNode = root.get("ts");
@@ -146,6 +150,15 @@ public final class EventParser implements Serializable {
                             + " + skew");
         }
 
+        Integer quantity = optionalInt(root, "quantity");
+        if (quantity != null
+                && (quantity < 0
+                        || (quantity == 0
+                                && (type == EventType.PURCHASE || type == EventType.REFUND)))) {
+            throw new Reject(
+                    RejectReason.INVALID_QUANTITY,
+                    "quantity " + quantity + " on a " + type.wireName());
+        }
         BigDecimal amount = amount(root.get("amount"));
         String currency = optionalString(root, "currency");
         Long amountMinor = null;
@@ -172,10 +185,6 @@ public final class EventParser implements Serializable {
                     "currency '" + cut(currency) + "' has no FX rate");
         }
 
-        Integer quantity = optionalInt(root, "quantity");
-        if (quantity != null && quantity < 0) {
-            throw new Reject(RejectReason.NEGATIVE_QUANTITY, "quantity " + quantity + " < 0");
-        }
         String tz = optionalString(root, "tz");
         if (tz != null) {
             try {

@@ -13,6 +13,7 @@ public enum RejectReason {
     NOT_OBJECT("not_object", "the JSON is not an object"),
     MISSING_FIELD(
             "missing_field", "a required field (event_id, user_id, type, ts) is absent or null"),
+    MISSING_USER("missing_user", "user_id is absent or null (e.g. a guest checkout)"),
     WRONG_TYPE("wrong_type", "a field has the wrong JSON type"),
     EMPTY_USER_ID("empty_user_id", "user_id is an empty or blank string"),
     EMPTY_EVENT_ID("empty_event_id", "event_id is an empty or blank string"),
@@ -23,7 +24,8 @@ public enum RejectReason {
     NEGATIVE_AMOUNT("negative_amount", "amount is below zero (refunds carry positive amounts)"),
     INVALID_AMOUNT("invalid_amount", "amount is NaN, infinite or too large"),
     UNKNOWN_CURRENCY("unknown_currency", "currency has no rate in portrait.money.fx-rates"),
-    NEGATIVE_QUANTITY("negative_quantity", "quantity is below zero"),
+    INVALID_QUANTITY(
+            "invalid_quantity", "quantity is below zero, or not positive on a purchase or refund"),
     INVALID_GEO("invalid_geo", "geo.lat/geo.lon are out of range"),
     INVALID_TZ("invalid_tz", "tz is not an IANA zone id or offset");
 

@@ -75,7 +75,9 @@ class EventParserTest {
                 Arguments.of("array", utf8("[1,2]"), RejectReason.NOT_OBJECT),
                 Arguments.of("number", utf8("42"), RejectReason.NOT_OBJECT),
                 Arguments.of("no event_id", utf8(without("event_id")), RejectReason.MISSING_FIELD),
-                Arguments.of("no user_id", utf8(without("user_id")), RejectReason.MISSING_FIELD),
+                Arguments.of("no user_id", utf8(without("user_id")), RejectReason.MISSING_USER),
+                Arguments.of(
+                        "null user_id", utf8(with("user_id", "null")), RejectReason.MISSING_USER),
                 Arguments.of("no type", utf8(without("type")), RejectReason.MISSING_FIELD),
                 Arguments.of("no ts", utf8(without("ts")), RejectReason.MISSING_FIELD),
                 Arguments.of("null ts", utf8(with("ts", "null")), RejectReason.MISSING_FIELD),
@@ -159,7 +161,15 @@ class EventParserTest {
                 Arguments.of(
                         "negative quantity",
                         utf8(with("quantity", "-1")),
-                        RejectReason.NEGATIVE_QUANTITY),
+                        RejectReason.INVALID_QUANTITY),
+                Arguments.of(
+                        "zero quantity on a purchase",
+                        utf8(with("quantity", "0")),
+                        RejectReason.INVALID_QUANTITY),
+                Arguments.of(
+                        "negative quantity beats a negative amount",
+                        utf8(with("quantity", "-2").replace("59.90", "-5")),
+                        RejectReason.INVALID_QUANTITY),
                 Arguments.of(
                         "latitude out of range",
                         utf8(VALID.replace("\"lat\":51.5", "\"lat\":91")),
