@@ -1,5 +1,6 @@
 package io.portrait;
 
+import io.portrait.anomaly.Alert;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlMessage;
 import io.portrait.control.ControlRecord;
@@ -11,9 +12,11 @@ import io.portrait.ingest.RouteDeadLetters;
 import io.portrait.profile.DeduplicateFunction;
 import io.portrait.profile.Descriptors;
 import io.portrait.profile.ProfileAssembler;
+import io.portrait.profile.ProfileChange;
 import io.portrait.profile.ProfileCoreFunction;
 import io.portrait.profile.ProfilePart;
 import io.portrait.profile.ProfileRecord;
+import io.portrait.quality.DataQualityFunction;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -31,7 +34,9 @@ public final class Pipeline {
     public record Outputs(
             DataStream<ProfileRecord> profiles,
             DataStream<DeadLetter> deadLetters,
-            DataStream<DeadLetter> controlDeadLetters) {}
+            DataStream<DeadLetter> controlDeadLetters,
+            DataStream<Alert> alerts,
+            DataStream<ProfileChange> changes) {}
 
     /**
      * @param ingested parsed input with timestamps and watermarks assigned (see IngestWatermarks)
@@ -57,8 +62,14 @@ public final class Pipeline {
                         .uid("dedup")
                         .name("De-duplicate event ids");
 
-        SingleOutputStreamOperator<ProfilePart> core =
+        SingleOutputStreamOperator<Event> checked =
                 DataStreamUtils.reinterpretAsKeyedStream(unique, Event::userId)
+                        .process(new DataQualityFunction(config))
+                        .uid("data-quality")
+                        .name("Data quality");
+
+        SingleOutputStreamOperator<ProfilePart> core =
+                DataStreamUtils.reinterpretAsKeyedStream(checked, Event::userId)
                         .process(new ProfileCoreFunction(config))
                         .uid("profile-core")
                         .name("Profile core");
@@ -73,6 +84,8 @@ public final class Pipeline {
         return new Outputs(
                 profiles,
                 events.getSideOutput(Descriptors.DEAD_LETTERS),
-                controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS));
+                controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS),
+                checked.getSideOutput(Descriptors.ALERTS),
+                profiles.getSideOutput(Descriptors.CHANGES));
     }
 }

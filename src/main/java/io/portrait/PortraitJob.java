@@ -1,19 +1,21 @@
 package io.portrait;
 
+import io.portrait.anomaly.AlertSerializer;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlDeserializer;
 import io.portrait.control.ControlRecord;
 import io.portrait.control.ControlWatermarks;
-import io.portrait.event.DeadLetter;
 import io.portrait.event.Ingested;
 import io.portrait.ingest.DeadLetterSerializer;
 import io.portrait.ingest.EventDeserializer;
 import io.portrait.ingest.IngestWatermarks;
+import io.portrait.profile.ProfileChangeSerializer;
 import io.portrait.sink.RedisSink;
 import java.time.Clock;
 import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -81,22 +83,32 @@ public final class PortraitJob {
                 .uid("redis-profile-sink")
                 .name("Redis profiles");
         out.deadLetters()
-                .sinkTo(deadLetterSink(config, config.dlqTopic()))
+                .sinkTo(kafkaSink(config, new DeadLetterSerializer(config.dlqTopic())))
                 .uid("dlq-sink")
                 .name("Kafka DLQ");
         out.controlDeadLetters()
-                .sinkTo(deadLetterSink(config, config.controlDlqTopic()))
+                .sinkTo(kafkaSink(config, new DeadLetterSerializer(config.controlDlqTopic())))
                 .uid("control-dlq-sink")
                 .name("Kafka control DLQ");
+        out.alerts()
+                .sinkTo(kafkaSink(config, new AlertSerializer(config.alertsTopic())))
+                .uid("alerts-sink")
+                .name("Kafka alerts");
+        out.changes()
+                .sinkTo(kafkaSink(config, new ProfileChangeSerializer(config.changesTopic())))
+                .uid("changes-sink")
+                .name("Kafka changes");
     }
 
-    private static KafkaSink<DeadLetter> deadLetterSink(PortraitConfig config, String topic) {
+    /** At-least-once Kafka output (DLQ, alerts, changes: their consumers de-duplicate by id). */
+    private static <T> KafkaSink<T> kafkaSink(
+            PortraitConfig config, KafkaRecordSerializationSchema<T> serializer) {
         Properties props = new Properties();
         props.setProperty("compression.type", "lz4");
-        return KafkaSink.<DeadLetter>builder()
+        return KafkaSink.<T>builder()
                 .setBootstrapServers(config.kafkaBootstrap())
                 .setKafkaProducerConfig(props)
-                .setRecordSerializer(new DeadLetterSerializer(topic))
+                .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
     }

@@ -5,6 +5,7 @@ import static io.portrait.config.PortraitOptions.*;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Currency;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,8 +39,34 @@ public record PortraitConfig(
         Duration dedupHorizon,
         Duration dedupCleanupInterval,
         Duration coalesceInterval,
-        long epoch)
+        long epoch,
+        String alertsTopic,
+        String changesTopic,
+        Features features,
+        Quality quality)
         implements Serializable {
+
+    /** Settings of the profile features. */
+    public record Features(
+            ZoneId defaultZone,
+            Duration sessionGap,
+            Duration interestHalfLife,
+            int interestCapacity,
+            Duration retention,
+            double priorAlpha,
+            double priorBeta)
+            implements Serializable {}
+
+    /** Settings of the data-quality stage (bot and noise detection). */
+    public record Quality(
+            int burstActions,
+            Duration burstWindow,
+            int metronomeIntervals,
+            double metronomeCv,
+            Duration metronomeMaxGap,
+            int viewFlood,
+            Duration alertSuppression)
+            implements Serializable {}
 
     /** Reads and validates every portrait option; unknown portrait.* keys are rejected too. */
     public static PortraitConfig from(Configuration conf) {
@@ -66,7 +93,25 @@ public record PortraitConfig(
                 positive(conf, DEDUP_HORIZON),
                 positive(conf, DEDUP_CLEANUP_INTERVAL),
                 nonNegative(conf, COALESCE_INTERVAL),
-                epoch(conf));
+                epoch(conf),
+                nonBlank(conf, TOPIC_ALERTS),
+                nonBlank(conf, TOPIC_CHANGES),
+                new Features(
+                        zone(conf),
+                        positive(conf, SESSION_GAP),
+                        positive(conf, INTEREST_HALF_LIFE),
+                        between(conf, INTEREST_CAPACITY, 1, 50),
+                        nonNegative(conf, RETENTION),
+                        positiveDouble(conf, PRIOR_ALPHA),
+                        positiveDouble(conf, PRIOR_BETA)),
+                new Quality(
+                        between(conf, BOT_BURST_ACTIONS, 2, 30),
+                        positive(conf, BOT_BURST_WINDOW),
+                        between(conf, BOT_METRONOME_INTERVALS, 4, 30),
+                        positiveDouble(conf, BOT_METRONOME_CV),
+                        positive(conf, BOT_METRONOME_MAX_GAP),
+                        atLeast(conf, BOT_VIEW_FLOOD, 2),
+                        nonNegative(conf, ALERT_SUPPRESSION)));
     }
 
     public static PortraitConfig defaults() {
@@ -106,6 +151,22 @@ public record PortraitConfig(
         conf.set(DEDUP_CLEANUP_INTERVAL, dedupCleanupInterval);
         conf.set(COALESCE_INTERVAL, coalesceInterval);
         conf.set(PROFILE_EPOCH, epoch);
+        conf.set(TOPIC_ALERTS, alertsTopic);
+        conf.set(TOPIC_CHANGES, changesTopic);
+        conf.set(DEFAULT_TZ, features.defaultZone().getId());
+        conf.set(SESSION_GAP, features.sessionGap());
+        conf.set(INTEREST_HALF_LIFE, features.interestHalfLife());
+        conf.set(INTEREST_CAPACITY, features.interestCapacity());
+        conf.set(RETENTION, features.retention());
+        conf.set(PRIOR_ALPHA, features.priorAlpha());
+        conf.set(PRIOR_BETA, features.priorBeta());
+        conf.set(BOT_BURST_ACTIONS, quality.burstActions());
+        conf.set(BOT_BURST_WINDOW, quality.burstWindow());
+        conf.set(BOT_METRONOME_INTERVALS, quality.metronomeIntervals());
+        conf.set(BOT_METRONOME_CV, quality.metronomeCv());
+        conf.set(BOT_METRONOME_MAX_GAP, quality.metronomeMaxGap());
+        conf.set(BOT_VIEW_FLOOD, quality.viewFlood());
+        conf.set(ALERT_SUPPRESSION, quality.alertSuppression());
         return conf;
     }
 
@@ -159,6 +220,46 @@ public record PortraitConfig(
                             + ".");
         }
         return v;
+    }
+
+    private static int between(Configuration conf, ConfigOption<Integer> option, int min, int max) {
+        int v = get(conf, option);
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(
+                    "Setting '"
+                            + option.key()
+                            + "' is "
+                            + v
+                            + "; it must be in "
+                            + min
+                            + ".."
+                            + max
+                            + ".");
+        }
+        return v;
+    }
+
+    private static double positiveDouble(Configuration conf, ConfigOption<Double> option) {
+        double v = get(conf, option);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(
+                    "Setting '" + option.key() + "' is " + v + "; it must be a positive number.");
+        }
+        return v;
+    }
+
+    private static ZoneId zone(Configuration conf) {
+        String z = nonBlank(conf, DEFAULT_TZ);
+        try {
+            return ZoneId.of(z);
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException(
+                    "Setting '"
+                            + DEFAULT_TZ.key()
+                            + "' is '"
+                            + z
+                            + "', which is not a zone id (e.g. UTC, Europe/London).");
+        }
     }
 
     private static Duration positive(Configuration conf, ConfigOption<Duration> option) {

@@ -172,4 +172,112 @@ public final class PortraitOptions {
                     .withDescription(
                             "Epoch of a job started without state (0 = its start time in epoch"
                                     + " seconds); restored from state otherwise.");
+
+    public static final ConfigOption<String> DEFAULT_TZ =
+            ConfigOptions.key("portrait.profile.default-tz")
+                    .stringType()
+                    .defaultValue("UTC")
+                    .withDescription(
+                            "Zone for the hour-of-week rhythm of users whose events carry no tz.");
+
+    public static final ConfigOption<Duration> SESSION_GAP =
+            ConfigOptions.key("portrait.profile.session-gap")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(30))
+                    .withDescription("Event-time silence that ends a session.");
+
+    public static final ConfigOption<Duration> INTEREST_HALF_LIFE =
+            ConfigOptions.key("portrait.profile.interest-half-life")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription("Half-life of category interest scores (event time).");
+
+    public static final ConfigOption<Integer> INTEREST_CAPACITY =
+            ConfigOptions.key("portrait.profile.interest-capacity")
+                    .intType()
+                    .defaultValue(10)
+                    .withDescription(
+                            "Categories kept per user; the weakest is replaced when full.");
+
+    public static final ConfigOption<Duration> RETENTION =
+            ConfigOptions.key("portrait.profile.retention")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription(
+                            "Forget users inactive this long in event time: keyed state is"
+                                    + " cleared and, unless portrait.redis.profile-ttl is set,"
+                                    + " the Redis key expires after as long (0 = keep forever).");
+
+    public static final ConfigOption<Double> PRIOR_ALPHA =
+            ConfigOptions.key("portrait.propensity.prior-alpha")
+                    .doubleType()
+                    .defaultValue(1.0)
+                    .withDescription(
+                            "α of the Beta prior of conversion propensity (prior mean α/(α+β)).");
+
+    public static final ConfigOption<Double> PRIOR_BETA =
+            ConfigOptions.key("portrait.propensity.prior-beta")
+                    .doubleType()
+                    .defaultValue(19.0)
+                    .withDescription("β of the Beta prior of conversion propensity.");
+
+    public static final ConfigOption<Integer> BOT_BURST_ACTIONS =
+            ConfigOptions.key("portrait.quality.bot-burst-actions")
+                    .intType()
+                    .defaultValue(30)
+                    .withDescription(
+                            "This many actions (one per order and timestamp) within"
+                                    + " portrait.quality.bot-burst-window is superhuman.");
+
+    public static final ConfigOption<Duration> BOT_BURST_WINDOW =
+            ConfigOptions.key("portrait.quality.bot-burst-window")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription("Window of the superhuman-rate rule (event time).");
+
+    public static final ConfigOption<Integer> BOT_METRONOME_INTERVALS =
+            ConfigOptions.key("portrait.quality.bot-metronome-intervals")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription("Inter-event intervals the regularity rule looks at.");
+
+    public static final ConfigOption<Double> BOT_METRONOME_CV =
+            ConfigOptions.key("portrait.quality.bot-metronome-cv")
+                    .doubleType()
+                    .defaultValue(0.05)
+                    .withDescription(
+                            "Intervals whose coefficient of variation is below this are"
+                                    + " metronomic (humans jitter).");
+
+    public static final ConfigOption<Duration> BOT_METRONOME_MAX_GAP =
+            ConfigOptions.key("portrait.quality.bot-metronome-max-gap")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Only intervals with a mean below this count as metronomic.");
+
+    public static final ConfigOption<Integer> BOT_VIEW_FLOOD =
+            ConfigOptions.key("portrait.quality.bot-view-flood")
+                    .intType()
+                    .defaultValue(300)
+                    .withDescription("This many views in a row with no other action is a flood.");
+
+    public static final ConfigOption<Duration> ALERT_SUPPRESSION =
+            ConfigOptions.key("portrait.quality.alert-suppression")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDescription(
+                            "After a bot_burst alert, no other for the same user for this long"
+                                    + " (event time).");
+
+    public static final ConfigOption<String> TOPIC_ALERTS =
+            ConfigOptions.key("portrait.topics.alerts")
+                    .stringType()
+                    .defaultValue(Topics.ALERTS)
+                    .withDescription("Topic of alerts (JSON, keyed by user_id).");
+
+    public static final ConfigOption<String> TOPIC_CHANGES =
+            ConfigOptions.key("portrait.topics.changes")
+                    .stringType()
+                    .defaultValue(Topics.CHANGES)
+                    .withDescription("Topic of profile changes (erased, …), keyed by user_id.");
 }

@@ -5,7 +5,6 @@ import io.portrait.PortraitJob;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
-import io.portrait.config.Topics;
 import io.portrait.replay.Replay;
 import io.portrait.replay.Replayer;
 import java.io.IOException;
@@ -146,7 +145,7 @@ public final class DemoRunner {
 
             AlertsTail alerts = null;
             if (options.alertsOut() != null) {
-                alerts = new AlertsTail(bootstrap, Topics.ALERTS, options.alertsOut());
+                alerts = new AlertsTail(bootstrap, config.alertsTopic(), options.alertsOut());
                 alerts.start();
             }
             produce(config);
@@ -174,7 +173,7 @@ public final class DemoRunner {
                             bootstrap,
                             config.eventsTopic(),
                             config.dlqTopic(),
-                            Topics.ALERTS,
+                            config.alertsTopic(),
                             redis);
             out.println(summary.line());
             return summary;
@@ -205,8 +204,8 @@ public final class DemoRunner {
         List<NewTopic> topics = new ArrayList<>();
         topics.add(new NewTopic(config.eventsTopic(), 2, (short) 1));
         topics.add(new NewTopic(config.dlqTopic(), 1, (short) 1));
-        topics.add(new NewTopic(Topics.ALERTS, 1, (short) 1));
-        topics.add(new NewTopic(Topics.CHANGES, 1, (short) 1));
+        topics.add(new NewTopic(config.alertsTopic(), 1, (short) 1));
+        topics.add(new NewTopic(config.changesTopic(), 1, (short) 1));
         topics.add(
                 new NewTopic(config.controlTopic(), 1, (short) 1)
                         .configs(Map.of("cleanup.policy", "compact")));

@@ -177,7 +177,8 @@ public final class EventParser implements Serializable {
                         "currency '" + cut(code) + "' has no FX rate");
             }
             amountMinor = minor.getAsLong();
-            currency = code;
+            // An absent currency stays null here: the data-quality stage imputes and counts it.
+            currency = currency == null ? null : code;
         } else if (currency != null
                 && money.rates().get(currency.toUpperCase(Locale.ROOT)) == null) {
             throw new Reject(
@@ -243,7 +244,8 @@ public final class EventParser implements Serializable {
                 age,
                 gender,
                 source == null ? -1 : source.partition(),
-                source == null ? -1 : source.offset());
+                source == null ? -1 : source.offset(),
+                false);
     }
 
     /**

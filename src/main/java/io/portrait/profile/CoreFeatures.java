@@ -1,13 +1,20 @@
 package io.portrait.profile;
 
 import io.portrait.event.EventType;
+import io.portrait.profile.feature.Activity;
+import io.portrait.profile.feature.DecayedWindows;
+import io.portrait.profile.feature.Demographics;
+import io.portrait.profile.feature.Interests;
+import io.portrait.profile.feature.OrderValues;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The profile core's keyed state and its partial update to the assembler: counts and RFM of one
- * user. Money is in base-currency minor units. A Flink POJO (public fields, no-arg constructor):
- * new fields may be added with defaults, which the POJO serializer's schema evolution supports.
+ * The profile core's keyed state and its partial update to the assembler: everything the core knows
+ * of one user. Money is in base-currency minor units. A Flink POJO (public fields, no-arg
+ * constructor) whose nested groups are POJOs too; new fields may be added with defaults, which the
+ * POJO serializer's schema evolution supports. Budget: ≤ 2 KiB serialized per user
+ * (CoreFeaturesBudgetTest).
  */
 public class CoreFeatures {
     /** Events applied to this user's profile, erase included: the profile document's version. */
@@ -25,7 +32,11 @@ public class CoreFeatures {
     /** Events that arrived behind the watermark (applied anyway). */
     public long late;
 
+    /** Events the data-quality stage flagged as likely bot traffic. */
     public long botSuspected;
+
+    /** Exponentially weighted share of bot-flagged events (weight 0.1 per event). */
+    public double botScore;
 
     /** Event time of the newest purchase, or null. */
     public Long lastPurchaseAt;
@@ -35,6 +46,12 @@ public class CoreFeatures {
 
     public long purchaseMinor;
     public long refundMinor;
+
+    public DecayedWindows windows = new DecayedWindows();
+    public Interests interests = new Interests();
+    public Activity activity = new Activity();
+    public OrderValues orderValues = new OrderValues();
+    public Demographics demographics = new Demographics();
 
     /** True once the user has been erased and nothing was applied since. */
     public boolean erased;
@@ -50,10 +67,16 @@ public class CoreFeatures {
         c.typeCounts = typeCounts.clone();
         c.late = late;
         c.botSuspected = botSuspected;
+        c.botScore = botScore;
         c.lastPurchaseAt = lastPurchaseAt;
         c.orders = orders;
         c.purchaseMinor = purchaseMinor;
         c.refundMinor = refundMinor;
+        c.windows = windows.copy();
+        c.interests = interests.copy();
+        c.activity = activity.copy();
+        c.orderValues = orderValues.copy();
+        c.demographics = demographics.copy();
         c.erased = erased;
         return c;
     }
@@ -74,10 +97,16 @@ public class CoreFeatures {
                 && Arrays.equals(typeCounts, c.typeCounts)
                 && late == c.late
                 && botSuspected == c.botSuspected
+                && Double.compare(botScore, c.botScore) == 0
                 && Objects.equals(lastPurchaseAt, c.lastPurchaseAt)
                 && orders == c.orders
                 && purchaseMinor == c.purchaseMinor
                 && refundMinor == c.refundMinor
+                && Arrays.equals(windows.events, c.windows.events)
+                && Arrays.equals(interests.categories, c.interests.categories)
+                && Arrays.equals(activity.hourOfWeek, c.activity.hourOfWeek)
+                && Arrays.equals(orderValues.digest, c.orderValues.digest)
+                && Objects.equals(demographics.ageBand, c.demographics.ageBand)
                 && erased == c.erased;
     }
 

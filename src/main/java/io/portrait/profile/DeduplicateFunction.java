@@ -49,7 +49,13 @@ public final class DeduplicateFunction
     public void processElement(Event event, ReadOnlyContext ctx, Collector<Event> out)
             throws Exception {
         if (event.type() == EventType.ERASE) {
-            // Forget the user's ids; timers already registered find nothing and end.
+            // Forget the user's ids and delete their eviction timers.
+            long horizonMillis = horizonMillis(ctx);
+            for (long ts : seen.times()) {
+                ctx.timerService()
+                        .deleteEventTimeTimer(
+                                HashHorizon.cleanupTimer(ts, horizonMillis, cleanupIntervalMillis));
+            }
             seen.clear();
             out.collect(event);
             return;

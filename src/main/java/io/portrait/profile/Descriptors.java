@@ -1,7 +1,9 @@
 package io.portrait.profile;
 
+import io.portrait.anomaly.Alert;
 import io.portrait.control.ControlMessage;
 import io.portrait.event.DeadLetter;
+import io.portrait.quality.BotState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -21,6 +23,12 @@ public final class Descriptors {
     public static final OutputTag<DeadLetter> CONTROL_DEAD_LETTERS =
             new OutputTag<>("control-dead-letters", TypeExtractor.getForClass(DeadLetter.class));
 
+    public static final OutputTag<Alert> ALERTS =
+            new OutputTag<>("alerts", TypeExtractor.getForClass(Alert.class));
+
+    public static final OutputTag<ProfileChange> CHANGES =
+            new OutputTag<>("changes", TypeExtractor.getForClass(ProfileChange.class));
+
     /** Broadcast state: the newest valid control message per key ({@code kind:id}). */
     public static final MapStateDescriptor<String, ControlMessage> CONTROL =
             new MapStateDescriptor<>(
@@ -36,9 +44,18 @@ public final class Descriptors {
         return new MapStateDescriptor<>("seen-order-ids", Types.LONG, Types.LONG);
     }
 
+    public static ValueStateDescriptor<BotState> botState() {
+        return new ValueStateDescriptor<>("bot-state", TypeExtractor.getForClass(BotState.class));
+    }
+
     public static ValueStateDescriptor<CoreFeatures> coreFeatures() {
         return new ValueStateDescriptor<>(
                 "core-features", TypeExtractor.getForClass(CoreFeatures.class));
+    }
+
+    /** Profile core: the version of an erased or expired user, so versions never go back. */
+    public static ValueStateDescriptor<Long> versionFloor() {
+        return new ValueStateDescriptor<>("version-floor", Types.LONG);
     }
 
     public static ValueStateDescriptor<AssemblerState> assemblerState() {

@@ -61,6 +61,15 @@ public final class HashHorizon {
         return minRemaining;
     }
 
+    /** The distinct event times remembered (to find the timers registered for them). */
+    public java.util.Set<Long> times() throws Exception {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        for (Long ts : seen.values()) {
+            out.add(ts);
+        }
+        return out;
+    }
+
     public void clear() {
         seen.clear();
     }

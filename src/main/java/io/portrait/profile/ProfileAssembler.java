@@ -41,6 +41,7 @@ public final class ProfileAssembler
     private final Duration defaultInterval;
     private final long configuredEpoch;
     private final Money money;
+    private final PortraitConfig.Features features;
 
     private transient ValueState<AssemblerState> state;
     private transient ListState<Long> epochState;
@@ -52,6 +53,7 @@ public final class ProfileAssembler
         this.defaultInterval = config.coalesceInterval();
         this.configuredEpoch = config.epoch();
         this.money = config.money();
+        this.features = config.features();
     }
 
     @Override
@@ -93,8 +95,27 @@ public final class ProfileAssembler
     public void processElement(ProfilePart part, ReadOnlyContext ctx, Collector<ProfileRecord> out)
             throws Exception {
         if (part.core != null && part.core.erased) {
-            // An erase is written at once, never coalesced, and forgets everything but the key.
+            // An erase is written at once, never coalesced, and forgets everything: state, the
+            // coalescing timer and the end-of-time flush timer.
+            AssemblerState previous = state.value();
+            if (previous != null) {
+                if (previous.nextWriteAt > 0) {
+                    ctx.timerService().deleteProcessingTimeTimer(previous.nextWriteAt);
+                }
+                if (previous.flushTimerSet) {
+                    ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE);
+                }
+            }
             state.clear();
+            ctx.output(
+                    Descriptors.CHANGES,
+                    new ProfileChange(
+                            part.userId,
+                            ctx.timerService().currentProcessingTime(),
+                            "erased",
+                            null,
+                            null,
+                            part.core.version));
             out.collect(
                     new ProfileRecord(
                             part.userId,
@@ -117,9 +138,11 @@ public final class ProfileAssembler
         if (intervalMillis == 0 || now >= st.nextWriteAt) {
             emit(ctx.getCurrentKey(), st, ctx.timerService().currentWatermark(), out);
             st.nextWriteAt = now + intervalMillis;
-            if (intervalMillis > 0) {
-                ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
+            if (intervalMillis == 0) {
+                state.clear();
+                return;
             }
+            ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
         } else {
             st.dirty = true;
             if (!st.flushTimerSet) {
@@ -149,8 +172,16 @@ public final class ProfileAssembler
                     ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
                 }
             }
+            state.update(st);
+        } else if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            // A quiet interval: nothing pending, so forget the user here entirely.
+            if (st.flushTimerSet) {
+                ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE);
+            }
+            state.clear();
+        } else {
+            state.update(st);
         }
-        state.update(st);
     }
 
     private void emit(
@@ -163,8 +194,11 @@ public final class ProfileAssembler
                         userId,
                         epoch,
                         core.version,
-                        ProfileDocument.render(epoch, userId, core, asOf, money),
+                        ProfileDocument.render(epoch, userId, core, asOf, money, features),
                         false));
+        // Nothing is kept once written: the assembler holds a user's parts only while a write
+        // is pending (about one coalescing interval), so its state stays small.
+        st.core = null;
         st.dirty = false;
         written.inc();
     }

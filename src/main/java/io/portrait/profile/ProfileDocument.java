@@ -3,13 +3,21 @@ package io.portrait.profile;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.portrait.config.Money;
+import io.portrait.config.PortraitConfig;
 import io.portrait.event.EventType;
+import io.portrait.profile.feature.Activity;
+import io.portrait.profile.feature.BetaPosterior;
+import io.portrait.profile.feature.DecayedWindows;
+import io.portrait.profile.feature.Demographics;
+import io.portrait.profile.feature.OrderValues;
+import io.portrait.profile.feature.Welford;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * Renders the profile document of the contract (shared/ARCHITECTURE.md, docs/profile.schema.json).
@@ -25,7 +33,13 @@ public final class ProfileDocument {
     /**
      * @param asOf the event time the document describes: max(last_seen, watermark)
      */
-    public static String render(long epoch, String userId, CoreFeatures f, long asOf, Money money) {
+    public static String render(
+            long epoch,
+            String userId,
+            CoreFeatures f,
+            long asOf,
+            Money money,
+            PortraitConfig.Features features) {
         StringWriter out = new StringWriter(512);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -54,10 +68,7 @@ public final class ProfileDocument {
                 g.writeNullField("recency_days");
             } else {
                 g.writeStringField("last_purchase_at", iso(f.lastPurchaseAt));
-                double days = Math.max(0, asOf - f.lastPurchaseAt) / DAY_MILLIS;
-                g.writeNumberField(
-                        "recency_days",
-                        BigDecimal.valueOf(days).setScale(3, RoundingMode.HALF_EVEN));
+                g.writeNumberField("recency_days", days(Math.max(0, asOf - f.lastPurchaseAt)));
             }
             g.writeNumberField("orders", f.orders);
             g.writeNumberField("purchase_amount", money.fromBaseMinor(f.purchaseMinor));
@@ -71,6 +82,91 @@ public final class ProfileDocument {
                                     .longValueExact();
             g.writeNumberField("avg_order_value", money.fromBaseMinor(aovMinor));
             g.writeStringField("currency", money.baseCurrency());
+            if (f.lastPurchaseAt == null) {
+                g.writeNullField("recency_days_at_last_event");
+            } else {
+                g.writeNumberField(
+                        "recency_days_at_last_event",
+                        days(Math.max(0, f.lastSeen - f.lastPurchaseAt)));
+            }
+            g.writeObjectFieldStart("windows");
+            DecayedWindows w = f.windows;
+            for (int i = 0; i < DecayedWindows.WINDOWS.length; i++) {
+                g.writeObjectFieldStart(DecayedWindows.NAMES[i]);
+                g.writeNumberField("events", round(w.at(w.events, i, asOf), 3));
+                g.writeNumberField("purchases", round(w.at(w.purchases, i, asOf), 3));
+                g.writeNumberField(
+                        "spend", money.fromBaseMinor(Math.round(w.at(w.spendMinor, i, asOf))));
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            OrderValues ov = f.orderValues.withOpenOrderClosed();
+            g.writeObjectFieldStart("order_value");
+            g.writeNumberField("count", ov.count);
+            if (ov.count == 0) {
+                g.writeNullField("mean");
+                g.writeNullField("std");
+                g.writeNullField("p50");
+                g.writeNullField("p90");
+            } else {
+                g.writeNumberField("mean", money.fromBaseMinor(Math.round(ov.mean)));
+                g.writeNumberField("std", money.fromBaseMinor(Math.round(ov.std())));
+                g.writeNumberField("p50", money.fromBaseMinor(Math.round(ov.quantile(0.5))));
+                g.writeNumberField("p90", money.fromBaseMinor(Math.round(ov.quantile(0.9))));
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("interests");
+            for (Map.Entry<String, Double> e : f.interests.top(5).entrySet()) {
+                g.writeNumberField(e.getKey(), round(e.getValue(), 3));
+            }
+            g.writeEndObject();
+
+            Activity a = f.activity;
+            g.writeObjectFieldStart("activity");
+            g.writeNumberField("sessions", a.sessions);
+            g.writeNumberField(
+                    "events_per_session",
+                    a.sessions == 0 ? 0 : round((double) f.total / a.sessions, 2));
+            g.writeNumberField("gap_mean_s", round(a.gapMean, 1));
+            g.writeNumberField("gap_std_s", round(Welford.std(a.gapCount, a.gapM2), 1));
+            writeStringOrNull(g, "preferred_device", a.preferredDevice());
+            writeStringOrNull(g, "last_country", a.lastCountry);
+            g.writeStringField("tz", a.tz != null ? a.tz : features.defaultZone().getId());
+            g.writeNumberField("peak_hour_of_week", a.peakHourOfWeek());
+            g.writeArrayFieldStart("hour_of_week");
+            for (short c : a.hourOfWeek) {
+                g.writeNumber(c);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("propensity");
+            g.writeObjectFieldStart("conversion");
+            double alpha = features.priorAlpha();
+            double beta = features.priorBeta();
+            g.writeNumberField(
+                    "mean", round(BetaPosterior.mean(alpha, beta, a.successes, a.trials), 4));
+            double[] ci = BetaPosterior.ci90(alpha, beta, a.successes, a.trials);
+            g.writeArrayFieldStart("ci90");
+            g.writeNumber(round(ci[0], 4));
+            g.writeNumber(round(ci[1], 4));
+            g.writeEndArray();
+            g.writeNumberField("sessions", a.trials);
+            g.writeNumberField("converted", a.successes);
+            g.writeEndObject();
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("risk");
+            g.writeNumberField("bot_score", round(f.botScore, 3));
+            g.writeEndObject();
+
+            Demographics d = f.demographics;
+            g.writeObjectFieldStart("demographics");
+            writeStringOrNull(g, "age_band", d.ageBand);
+            writeStringOrNull(g, "gender", d.gender);
+            writeStringOrNull(g, "country", d.country);
             g.writeEndObject();
 
             g.writeEndObject();
@@ -78,6 +174,23 @@ public final class ProfileDocument {
             throw new UncheckedIOException(e);
         }
         return out.toString();
+    }
+
+    private static BigDecimal days(long millis) {
+        return BigDecimal.valueOf(millis / DAY_MILLIS).setScale(3, RoundingMode.HALF_EVEN);
+    }
+
+    private static double round(double v, int places) {
+        return BigDecimal.valueOf(v).setScale(places, RoundingMode.HALF_EVEN).doubleValue();
+    }
+
+    private static void writeStringOrNull(JsonGenerator g, String field, String value)
+            throws IOException {
+        if (value == null) {
+            g.writeNullField(field);
+        } else {
+            g.writeStringField(field, value);
+        }
     }
 
     /** The tombstone that replaces an erased user's profile until its TTL ends. */

@@ -16,7 +16,10 @@ class PortraitCliTest {
             delimiter = '|',
             value = {
                 "demo --duration soon|is not a duration",
-                "demo --format online-retail|--format online-retail is not supported yet",
+                "demo --format parquet|--format parquet is unknown",
+                "demo --replay pom.xml --speed slow|--speed must be",
+                "replay --csv pom.xml --format taobao|Give exactly one of --kafka-bootstrap or --out",
+                "replay --csv nope.csv --format taobao --out x|is not a readable file",
                 "demo --replay /no/such/file|is not a readable file",
                 "demo --users 0|--users must be at least 1",
                 "demo --until-idle|--until-idle needs an end to the input",

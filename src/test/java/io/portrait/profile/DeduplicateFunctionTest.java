@@ -122,11 +122,15 @@ class DeduplicateFunctionTest {
     void eraseForgetsTheUsersIds() throws Exception {
         try (var h = harness(null)) {
             h.processElement(event("u1", "e1", EventType.VIEW, T0), T0);
+            h.processElement(event("u1", "e2", EventType.VIEW, T0 + 2 * HOUR), T0);
+            assertThat(h.numEventTimeTimers()).isEqualTo(2);
             h.processElement(event("u1", "x", EventType.ERASE, T0 + 1), T0);
+            assertThat(Harnesses.keysWithState(h, SEEN)).isZero();
+            assertThat(h.numEventTimeTimers()).as("timers deleted with the ids").isZero();
             h.processElement(event("u1", "e1", EventType.VIEW, T0), T0);
             assertThat(h.extractOutputValues())
                     .extracting(Event::eventId)
-                    .containsExactly("e1", "x", "e1");
+                    .containsExactly("e1", "e2", "x", "e1");
         }
     }
 

@@ -152,6 +152,11 @@ class ProfileAssemblerTest {
             assertThat(last.erased()).isTrue();
             assertThat(last.json()).isEqualTo("{\"epoch\":100,\"version\":3,\"erased\":true}");
             assertThat(Harnesses.keysWithState(h, Descriptors.assemblerState().getName())).isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.getSideOutput(Descriptors.CHANGES))
+                    .extracting(r -> r.getValue().kind() + "@" + r.getValue().profileVersion())
+                    .containsExactly("erased@3");
             h.setProcessingTime(20_000);
             assertThat(h.extractOutputValues())
                     .as("the pending change died with the erase")

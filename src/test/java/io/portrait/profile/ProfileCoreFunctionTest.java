@@ -94,6 +94,10 @@ class ProfileCoreFunctionTest {
             assertThat(erased.total).isZero();
             assertThat(erased.purchaseMinor).isZero();
             assertThat(Harnesses.keysWithState(h, ORDERS)).isZero();
+            assertThat(Harnesses.keysWithState(h, CORE)).as("no features remain").isZero();
+            assertThat(Harnesses.keysWithState(h, Descriptors.versionFloor().getName()))
+                    .isEqualTo(1);
+            assertThat(h.numEventTimeTimers()).as("order-id timers deleted").isZero();
 
             h.processElement(event("u1", "c", EventType.VIEW, T0 + 2), T0);
             CoreFeatures after = last(h);

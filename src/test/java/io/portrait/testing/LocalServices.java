@@ -36,7 +36,9 @@ public final class LocalServices implements AutoCloseable {
                         new NewTopic(Topics.EVENTS_DLQ, 1, (short) 1),
                         new NewTopic(Topics.CONTROL, 1, (short) 1)
                                 .configs(Map.of("cleanup.policy", "compact")),
-                        new NewTopic(Topics.CONTROL_DLQ, 1, (short) 1)));
+                        new NewTopic(Topics.CONTROL_DLQ, 1, (short) 1),
+                        new NewTopic(Topics.ALERTS, 1, (short) 1),
+                        new NewTopic(Topics.CHANGES, 1, (short) 1)));
         return new LocalServices(kafka, redis);
     }
 

@@ -9,61 +9,135 @@ import io.portrait.event.EventType;
 public final class TestEvents {
     private TestEvents() {}
 
+    /** A fluent event builder; unset optional fields are null. */
+    public static final class Builder {
+        private final String user;
+        private final String id;
+        private final EventType type;
+        private final long ts;
+        private String orderId;
+        private String category;
+        private Long amountMinor;
+        private String currency;
+        private Integer quantity;
+        private String device;
+        private String tz;
+        private String country;
+        private Integer age;
+        private String gender;
+        private boolean bot;
+
+        private Builder(String user, String id, EventType type, long ts) {
+            this.user = user;
+            this.id = id;
+            this.type = type;
+            this.ts = ts;
+        }
+
+        public Builder order(String orderId) {
+            this.orderId = orderId;
+            return this;
+        }
+
+        public Builder category(String category) {
+            this.category = category;
+            return this;
+        }
+
+        public Builder amount(long minor) {
+            this.amountMinor = minor;
+            this.currency = "GBP";
+            return this;
+        }
+
+        public Builder amountWithoutCurrency(long minor) {
+            this.amountMinor = minor;
+            this.currency = null;
+            return this;
+        }
+
+        public Builder quantity(int q) {
+            this.quantity = q;
+            return this;
+        }
+
+        public Builder device(String device) {
+            this.device = device;
+            return this;
+        }
+
+        public Builder tz(String tz) {
+            this.tz = tz;
+            return this;
+        }
+
+        public Builder country(String country) {
+            this.country = country;
+            return this;
+        }
+
+        public Builder attrs(Integer age, String gender) {
+            this.age = age;
+            this.gender = gender;
+            return this;
+        }
+
+        public Builder bot() {
+            this.bot = true;
+            return this;
+        }
+
+        public Event build() {
+            return new Event(
+                    id,
+                    user,
+                    type,
+                    ts,
+                    null,
+                    orderId,
+                    null,
+                    category,
+                    amountMinor,
+                    currency,
+                    quantity,
+                    device,
+                    null,
+                    tz,
+                    null,
+                    null,
+                    country,
+                    age,
+                    gender,
+                    0,
+                    -1,
+                    bot);
+        }
+    }
+
+    public static Builder at(String user, String id, EventType type, long ts) {
+        return new Builder(user, id, type, ts);
+    }
+
     public static Event event(String user, String id, EventType type, long ts) {
-        return new Event(
-                id, user, type, ts, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, 0, -1);
+        return at(user, id, type, ts).build();
     }
 
     public static Event purchase(
             String user, String id, long ts, String orderId, long amountMinor) {
-        return new Event(
-                id,
-                user,
-                EventType.PURCHASE,
-                ts,
-                null,
-                orderId,
-                "sku",
-                "shoes",
-                amountMinor,
-                "GBP",
-                1,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                0,
-                -1);
+        return at(user, id, EventType.PURCHASE, ts)
+                .order(orderId)
+                .category("shoes")
+                .amount(amountMinor)
+                .quantity(1)
+                .build();
     }
 
     public static Event refund(String user, String id, long ts, long amountMinor) {
-        return new Event(
-                id,
-                user,
-                EventType.REFUND,
-                ts,
-                null,
-                null,
-                "sku",
-                "shoes",
-                amountMinor,
-                "GBP",
-                1,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                0,
-                -1);
+        return at(user, id, EventType.REFUND, ts)
+                .category("shoes")
+                .amount(amountMinor)
+                .quantity(1)
+                .build();
     }
 
     public static ControlMessage setting(Settings s, String value, long version) {

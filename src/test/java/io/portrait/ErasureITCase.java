@@ -1,0 +1,152 @@
+package io.portrait;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portrait.config.PortraitConfig;
+import io.portrait.config.RedisKeys;
+import io.portrait.config.Topics;
+import io.portrait.demo.Summary;
+import io.portrait.sink.RedisConnections;
+import io.portrait.testing.LocalServices;
+import io.portrait.testing.TestClusters;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Jedis;
+
+/**
+ * An {@code erase} event removes the user's profile from Redis (a tombstone that blocks late
+ * writes) and announces {@code erased} on portrait.changes within 5 seconds, end to end, with the
+ * default 1 s coalescing in force. (That no state or timer of the user remains in any operator is
+ * shown by each operator's harness test.)
+ */
+class ErasureITCase {
+
+    static final Path WORK = TestClusters.workDir();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
+
+    static LocalServices services;
+
+    @BeforeAll
+    static void start() {
+        services = LocalServices.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        services.close();
+    }
+
+    static void send(KafkaProducer<byte[], byte[]> p, String user, String json) {
+        p.send(
+                new ProducerRecord<>(
+                        Topics.EVENTS,
+                        user.getBytes(StandardCharsets.UTF_8),
+                        json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static String event(String id, String user, String type, long ts) {
+        return "{\"event_id\":\""
+                + id
+                + "\",\"user_id\":\""
+                + user
+                + "\",\"type\":\""
+                + type
+                + "\",\"ts\":\""
+                + Instant.ofEpochMilli(ts)
+                + "\",\"category\":\"books\",\"ip\":\"203.0.113.9\"}";
+    }
+
+    @Test
+    void eraseRemovesTheProfileAndAnnouncesItWithinFiveSeconds() throws Exception {
+        PortraitConfig config = services.config(Map.of());
+        StreamExecutionEnvironment env = TestClusters.environment(WORK);
+        PortraitJob.attach(env, config, Clock.systemUTC());
+        JobClient job = env.executeAsync("portrait-erasure-it");
+        ObjectMapper json = new ObjectMapper();
+        try (KafkaProducer<byte[], byte[]> p = services.producer();
+                Jedis redis = RedisConnections.open(services.redis.address(), "test", 5000)) {
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < 5; i++) {
+                send(p, "alice", event("a" + i, "alice", "view", now - 5000 + i));
+                send(p, "bob", event("b" + i, "bob", "view", now - 5000 + i));
+            }
+            p.flush();
+            await().atMost(Duration.ofMinutes(1))
+                    .until(
+                            () ->
+                                    redis.get(RedisKeys.profile("alice")) != null
+                                            && redis.get(RedisKeys.profile("bob")) != null);
+            String before = redis.get(RedisKeys.profile("alice"));
+            assertThat(before).doesNotContain("203.0.113.9").as("no raw IP in a profile");
+
+            long sent = System.nanoTime();
+            send(p, "alice", event("erase-1", "alice", "erase", System.currentTimeMillis()));
+            p.flush();
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(50))
+                    .untilAsserted(
+                            () -> {
+                                assertThat(redis.get(RedisKeys.profile("alice")))
+                                        .contains("\"erased\":true");
+                                assertThat(
+                                                Summary.recordsIn(
+                                                        config.kafkaBootstrap(),
+                                                        config.changesTopic()))
+                                        .isEqualTo(1);
+                            });
+            long millis = (System.nanoTime() - sent) / 1_000_000;
+            System.err.println(
+                    "erase visible in Redis and portrait.changes after " + millis + " ms");
+
+            JsonNode tomb = json.readTree(redis.get(RedisKeys.profile("alice")));
+            assertThat(tomb.size()).as("only epoch, version, erased").isEqualTo(3);
+            assertThat(tomb.get("version").asLong()).isEqualTo(6);
+            assertThat(redis.ttl(RedisKeys.profile("alice"))).isPositive();
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(
+                            () ->
+                                    assertThat(redis.get(RedisKeys.profile("bob")))
+                                            .as("bob is untouched")
+                                            .contains("\"total\":5"));
+
+            List<ConsumerRecord<byte[], byte[]>> changes =
+                    Summary.readAll(config.kafkaBootstrap(), config.changesTopic());
+            JsonNode change = json.readTree(changes.get(0).value());
+            assertThat(change.get("kind").asText()).isEqualTo("erased");
+            assertThat(change.get("user_id").asText()).isEqualTo("alice");
+            assertThat(change.get("profile_version").asLong()).isEqualTo(6);
+
+            // A returning user starts a new profile past the tombstone; old events count again
+            // only if re-sent after the erase (their ids were forgotten too).
+            send(p, "alice", event("a-new", "alice", "view", System.currentTimeMillis()));
+            p.flush();
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(
+                            () ->
+                                    assertThat(redis.get(RedisKeys.profile("alice")))
+                                            .contains("\"version\":7")
+                                            .contains("\"total\":1"));
+        } finally {
+            job.cancel().get();
+        }
+    }
+}
