@@ -11,6 +11,7 @@ import io.portrait.config.Topics;
 import io.portrait.demo.Summary;
 import io.portrait.sink.RedisConnections;
 import io.portrait.testing.LocalServices;
+import io.portrait.testing.ProfileSchema;
 import io.portrait.testing.TestClusters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -96,6 +97,7 @@ class ErasureITCase {
                                     redis.get(RedisKeys.profile("alice")) != null
                                             && redis.get(RedisKeys.profile("bob")) != null);
             String before = redis.get(RedisKeys.profile("alice"));
+            ProfileSchema.assertValid(before);
             assertThat(before).doesNotContain("203.0.113.9").as("no raw IP in a profile");
 
             long sent = System.nanoTime();
@@ -117,7 +119,7 @@ class ErasureITCase {
             System.err.println(
                     "erase visible in Redis and portrait.changes after " + millis + " ms");
 
-            JsonNode tomb = json.readTree(redis.get(RedisKeys.profile("alice")));
+            JsonNode tomb = ProfileSchema.assertValid(redis.get(RedisKeys.profile("alice")));
             assertThat(tomb.size()).as("only epoch, version, erased").isEqualTo(3);
             assertThat(tomb.get("version").asLong()).isEqualTo(6);
             assertThat(redis.ttl(RedisKeys.profile("alice"))).isPositive();

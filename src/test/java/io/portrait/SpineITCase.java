@@ -12,6 +12,7 @@ import io.portrait.demo.Summary;
 import io.portrait.demo.TrafficGenerator;
 import io.portrait.sink.RedisConnections;
 import io.portrait.testing.LocalServices;
+import io.portrait.testing.ProfileSchema;
 import io.portrait.testing.TestClusters;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -140,7 +141,7 @@ class SpineITCase {
                         .as("profile of %s", e.getKey())
                         .isNotNull()
                         .startsWith("{\"epoch\":");
-                JsonNode n = json.readTree(doc);
+                JsonNode n = ProfileSchema.assertValid(doc);
                 assertThat(n.get("counts").get("total").asLong())
                         .as("counts.total of %s", e.getKey())
                         .isEqualTo(e.getValue());

@@ -209,9 +209,10 @@ public final class TrafficGenerator {
         String[] place = place(u);
         // 5 % of events arrive a little out of order, within the watermark bound or just past it.
         long eventTs = random.nextDouble() < 0.05 ? ts - random.nextInt(4000) : ts;
-        int kind = pick(a.weights);
+        int kind = random.nextDouble() < 0.01 ? -1 : pick(a.weights);
         String type;
         switch (kind) {
+            case -1 -> type = "profile_update";
             case 0 -> type = "view";
             case 1 -> type = "click";
             case 2 -> type = "search";
@@ -238,7 +239,9 @@ public final class TrafficGenerator {
                             Math.floorMod(
                                     u * 7 + random.nextInt(3) * (random.nextDouble() < 0.7 ? 1 : 5),
                                     CATEGORIES.length)];
-            if (!type.startsWith("login") && !type.equals("logout")) {
+            if (!type.startsWith("login")
+                    && !type.equals("logout")
+                    && !type.equals("profile_update")) {
                 g.writeStringField("item_id", "sku-" + random.nextInt(5000));
                 g.writeStringField("category", category);
             }
@@ -267,7 +270,7 @@ public final class TrafficGenerator {
             g.writeNumber(new BigDecimal(place[3]));
             g.writeStringField("country", place[0]);
             g.writeEndObject();
-            if (type.equals("profile_update") || random.nextDouble() < 0.05) {
+            if (type.equals("profile_update")) {
                 g.writeObjectFieldStart("attrs");
                 g.writeNumberField("age", 18 + Math.floorMod(u * 13, 60));
                 g.writeStringField("gender", Math.floorMod(u, 2) == 0 ? "f" : "m");

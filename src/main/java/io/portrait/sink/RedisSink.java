@@ -80,7 +80,11 @@ public final class RedisSink implements Sink<ProfileRecord> {
             return setAddress(config.redisUrl())
                     .setBatchSize(config.redisBatchSize())
                     .setFlushInterval(config.redisFlushInterval())
-                    .setProfileTtl(config.redisProfileTtl())
+                    // Without an explicit TTL, documents expire with the state (retention).
+                    .setProfileTtl(
+                            config.redisProfileTtl().isZero()
+                                    ? config.features().retention()
+                                    : config.redisProfileTtl())
                     .setTombstoneTtl(config.redisTombstoneTtl())
                     .setMaxBackoff(config.redisMaxBackoff());
         }

@@ -9,6 +9,7 @@ import io.portrait.control.ControlMessage;
 import io.portrait.control.Settings;
 import io.portrait.event.EventType;
 import io.portrait.testing.Harnesses;
+import io.portrait.testing.ProfileSchema;
 import io.portrait.testing.TestEvents;
 import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -118,7 +119,7 @@ class ProfileAssemblerTest {
             ProfileRecord r = h.extractOutputValues().get(0);
 
             assertThat(r.json()).startsWith("{\"epoch\":1764480000,\"version\":3,");
-            JsonNode doc = JSON.readTree(r.json());
+            JsonNode doc = ProfileSchema.assertValid(r.json());
             assertThat(doc.get("user_id").asText()).isEqualTo("u-42");
             assertThat(doc.get("first_seen").asText()).isEqualTo("2025-11-24T16:00:00Z");
             assertThat(doc.get("counts").get("total").asLong()).isEqualTo(3);
