@@ -40,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--users",
-            defaultValue = "2000",
+            defaultValue = "20000",
             description = "Number of simulated users (default: ${DEFAULT-VALUE}).")
     int users;
 

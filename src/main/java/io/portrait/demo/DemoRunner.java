@@ -71,6 +71,7 @@ public final class DemoRunner {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
     private final Map<String, Long> truth = new HashMap<>();
+    private int botUsers;
 
     public DemoRunner(Options options, PrintWriter out) {
         this.options = options;
@@ -197,7 +198,9 @@ public final class DemoRunner {
                 + " duplicates="
                 + truth.getOrDefault("DUPLICATE", 0L)
                 + " malformed="
-                + truth.getOrDefault("MALFORMED", 0L);
+                + truth.getOrDefault("MALFORMED", 0L)
+                + " bot_users="
+                + botUsers;
     }
 
     private void createTopics(PortraitConfig config) {
@@ -260,6 +263,7 @@ public final class DemoRunner {
         long started = System.nanoTime();
         long lastReport = started;
         TrafficGenerator gen = TrafficGenerator.live(options.seed(), options.users());
+        botUsers = gen.botUserIds().size();
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             while (!stopRequested.get() && System.nanoTime() < deadline && sent.get() < limit) {
@@ -346,7 +350,13 @@ public final class DemoRunner {
                                     StandardCharsets.UTF_8,
                                     StandardOpenOption.CREATE,
                                     StandardOpenOption.APPEND)) {
-                consumer.subscribe(List.of(topic));
+                // No consumer group: read every partition from the beginning.
+                List<org.apache.kafka.common.TopicPartition> parts;
+                try (var admin = Summary.admin(bootstrap)) {
+                    parts = Summary.partitions(admin, topic);
+                }
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
                 while (running) {
                     for (var r : consumer.poll(Duration.ofMillis(200))) {
                         w.write(new String(r.value(), StandardCharsets.UTF_8));
@@ -356,6 +366,8 @@ public final class DemoRunner {
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("Cannot tail " + topic, e);
             }
         }
 

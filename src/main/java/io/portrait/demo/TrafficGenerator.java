@@ -17,11 +17,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Plausible behaviour traffic with ground truth. Users belong to archetypes (browsers, shoppers,
- * big spenders, social users, dormant users) with their own mix of event types, sessions, devices,
- * places and currencies; purchases carry order ids (some orders span several lines). A fraction of
- * records is malformed — one per DLQ reason, in rotation — and a fraction re-sends a recent valid
- * record byte for byte (a duplicate). Deterministic for a seed; each record says what it is, so
- * tests and the demo can check the job against it.
+ * big spenders, social users, dormant users, and a few scraper bots) with their own mix of event
+ * types, sessions, devices, places and currencies; purchases carry order ids (some orders span
+ * several lines). A fraction of records is malformed — one per DLQ reason, in rotation — and a
+ * fraction re-sends a recent valid record byte for byte (a duplicate). Deterministic for a seed;
+ * each record says what it is, so tests and the demo can check the job against it.
  */
 public final class TrafficGenerator {
 
@@ -41,7 +41,9 @@ public final class TrafficGenerator {
         SHOPPER(new double[] {45, 15, 10, 15, 8, 2, 5}, 45, 15),
         BIG_SPENDER(new double[] {35, 10, 5, 20, 20, 2, 8}, 180, 30),
         SOCIAL(new double[] {30, 10, 5, 2, 1, 50, 2}, 25, 10),
-        DORMANT(new double[] {70, 10, 10, 5, 3, 1, 1}, 30, 2);
+        DORMANT(new double[] {70, 10, 10, 5, 3, 1, 1}, 30, 2),
+        /** A scraper: one user in 2 000, very active, almost only views and clicks. */
+        BOT(new double[] {90, 10, 0, 0, 0, 0, 0}, 0, 2000);
 
         final double[] weights;
         final double meanAmount;
@@ -126,7 +128,7 @@ public final class TrafficGenerator {
         Archetype[] types = Archetype.values();
         double sum = 0;
         for (int u = 0; u < users; u++) {
-            archetypeOf[u] = pick(new double[] {35, 30, 8, 15, 12});
+            archetypeOf[u] = pick(new double[] {35, 30, 8, 15, 12, 0.05});
             sum += types[archetypeOf[u]].activity;
             cumulativeActivity[u] = sum;
         }
@@ -135,6 +137,17 @@ public final class TrafficGenerator {
     /** Default mix: 1 % malformed, 2 % duplicates. */
     public static TrafficGenerator live(long seed, int users) {
         return new TrafficGenerator(seed, users, System::currentTimeMillis, 0.01, 0.02);
+    }
+
+    /** Ids of the users of the bot archetype (the data-quality stage should flag them). */
+    public java.util.Set<String> botUserIds() {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        for (int u = 0; u < users; u++) {
+            if (archetypeOf[u] == Archetype.BOT.ordinal()) {
+                ids.add(userId(u));
+            }
+        }
+        return ids;
     }
 
     public static String userId(int u) {

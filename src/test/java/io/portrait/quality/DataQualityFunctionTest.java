@@ -127,6 +127,29 @@ class DataQualityFunctionTest {
     }
 
     @Test
+    void flagsTheGeneratorsBotsAndNobodyElse() throws Exception {
+        // Demo-like traffic: 20 000 users, 2 000 events per second of event time, 60 s.
+        java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+        io.portrait.demo.TrafficGenerator gen =
+                new io.portrait.demo.TrafficGenerator(
+                        42, 20_000, () -> T0 + n.incrementAndGet() / 2, 0, 0);
+        io.portrait.ingest.EventParser parser = new io.portrait.ingest.EventParser(CONFIG);
+        try (var h =
+                Harnesses.keyed(
+                        new DataQualityFunction(CONFIG), Event::userId, Harnesses.heap(), null)) {
+            for (int i = 0; i < 120_000; i++) {
+                var r = gen.next();
+                Event e = parser.parse(r.key(), r.value(), null, Long.MAX_VALUE / 2).event();
+                h.processElement(e, e.ts());
+            }
+            java.util.Set<String> flagged = new java.util.TreeSet<>();
+            alerts(h).forEach(a -> flagged.add(a.userId()));
+            assertThat(gen.botUserIds()).isNotEmpty();
+            assertThat(flagged).isEqualTo(gen.botUserIds());
+        }
+    }
+
+    @Test
     void appliesTheMissingValuePolicy() throws Exception {
         try (var h = harness(null)) {
             h.processElement(at("u1", "a", EventType.VIEW, T0).category("  Garden ").build(), T0);
