@@ -257,6 +257,14 @@ class RealDataITCase {
                                         .as("DLQ")
                                         .isEqualTo(invalid);
                             });
+            // Let a checkpoint complete after the last record, then weigh it.
+            Thread.sleep(2500);
+            long users = Summary.profileTotals(services.redis.address())[0];
+            long bytes =
+                    directorySize(WORK.resolve("checkpoints").resolve(job.getJobID().toString()));
+            System.err.printf(
+                    "%s: checkpoint %d bytes for %d users = %d bytes per user%n",
+                    file.getFileName(), bytes, users, bytes / Math.max(1, users));
         } finally {
             job.cancel().get();
         }
@@ -265,6 +273,12 @@ class RealDataITCase {
                 "%s: %d records replayed and applied in %.1f s (%.0f/s)%n",
                 file.getFileName(), valid + invalid, seconds, (valid + invalid) / seconds);
         return config;
+    }
+
+    static long directorySize(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
     }
 
     Map<String, Long> dlqReasons(PortraitConfig config) throws IOException {

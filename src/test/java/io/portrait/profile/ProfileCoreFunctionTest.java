@@ -108,6 +108,39 @@ class ProfileCoreFunctionTest {
     }
 
     @Test
+    void retentionForgetsInactiveUsersButNotAtTheEndOfInput() throws Exception {
+        PortraitConfig retained = CONFIG.with(Map.of("portrait.profile.retention", "30 d"));
+        long day = 86_400_000L;
+        try (var h =
+                Harnesses.keyed(
+                        new ProfileCoreFunction(retained),
+                        Event::userId,
+                        Harnesses.rocksDb(),
+                        null)) {
+            h.processElement(event("u1", "a", EventType.VIEW, T0), T0);
+            h.processElement(event("u2", "b", EventType.VIEW, T0 + 20 * day), T0);
+            h.processWatermark(T0 + 31 * day);
+            assertThat(Harnesses.keysWithState(h, CORE)).as("u1 expired, u2 not yet").isEqualTo(1);
+            assertThat(Harnesses.keysWithState(h, Descriptors.versionFloor().getName()))
+                    .isEqualTo(1);
+            h.processElement(event("u1", "c", EventType.VIEW, T0 + 32 * day), T0);
+            CoreFeatures back = last(h);
+            assertThat(back.version).as("versions keep moving forward").isEqualTo(2);
+            assertThat(back.total).isEqualTo(1);
+        }
+        try (var h =
+                Harnesses.keyed(
+                        new ProfileCoreFunction(retained),
+                        Event::userId,
+                        Harnesses.rocksDb(),
+                        null)) {
+            h.processElement(event("u1", "a", EventType.VIEW, T0), T0);
+            h.processWatermark(Long.MAX_VALUE); // a bounded input ends: no silence effects
+            assertThat(Harnesses.keysWithState(h, CORE)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void survivesSnapshotAndRestoreOnRocksDb() throws Exception {
         OperatorSubtaskState snapshot;
         try (var h = harness(null)) {
