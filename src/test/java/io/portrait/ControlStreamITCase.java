@@ -10,10 +10,8 @@ import io.portrait.config.RedisKeys;
 import io.portrait.config.Topics;
 import io.portrait.demo.Summary;
 import io.portrait.sink.RedisConnections;
-import io.portrait.testing.LocalServices;
-import io.portrait.testing.TestClusters;
+import io.portrait.testing.PortraitITCase;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,14 +19,10 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -38,23 +32,7 @@ import redis.clients.jedis.Jedis;
  * event id only through an event-time timer, so a re-sent event is counted again only if the
  * watermark got past it. Bounded test inputs (which end with a MAX watermark) would hide this bug.
  */
-class ControlStreamITCase {
-
-    static final Path WORK = TestClusters.workDir();
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
-
-    static LocalServices services;
-
-    @BeforeAll
-    static void start() {
-        services = LocalServices.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        services.close();
-    }
+class ControlStreamITCase extends PortraitITCase {
 
     static String event(String id, String user, long ts) {
         return "{\"event_id\":\""
@@ -110,7 +88,7 @@ class ControlStreamITCase {
             p.flush();
         }
 
-        StreamExecutionEnvironment env = TestClusters.environment(WORK);
+        StreamExecutionEnvironment env = environment();
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-control-it");
         try {

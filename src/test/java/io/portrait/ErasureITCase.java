@@ -10,11 +10,9 @@ import io.portrait.config.RedisKeys;
 import io.portrait.config.Topics;
 import io.portrait.demo.Summary;
 import io.portrait.sink.RedisConnections;
-import io.portrait.testing.LocalServices;
+import io.portrait.testing.PortraitITCase;
 import io.portrait.testing.ProfileSchema;
-import io.portrait.testing.TestClusters;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,14 +20,10 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -38,23 +32,7 @@ import redis.clients.jedis.Jedis;
  * default 1 s coalescing in force. (That no state or timer of the user remains in any operator is
  * shown by each operator's harness test.)
  */
-class ErasureITCase {
-
-    static final Path WORK = TestClusters.workDir();
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
-
-    static LocalServices services;
-
-    @BeforeAll
-    static void start() {
-        services = LocalServices.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        services.close();
-    }
+class ErasureITCase extends PortraitITCase {
 
     static void send(KafkaProducer<byte[], byte[]> p, String user, String json) {
         p.send(
@@ -79,7 +57,7 @@ class ErasureITCase {
     @Test
     void eraseRemovesTheProfileAndAnnouncesItWithinFiveSeconds() throws Exception {
         PortraitConfig config = services.config(Map.of());
-        StreamExecutionEnvironment env = TestClusters.environment(WORK);
+        StreamExecutionEnvironment env = environment();
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-erasure-it");
         ObjectMapper json = new ObjectMapper();

@@ -13,9 +13,8 @@ import io.portrait.replay.Replay;
 import io.portrait.replay.ReplayFormat;
 import io.portrait.replay.Replayer;
 import io.portrait.sink.RedisConnections;
-import io.portrait.testing.LocalServices;
+import io.portrait.testing.PortraitITCase;
 import io.portrait.testing.ProfileSchema;
-import io.portrait.testing.TestClusters;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -40,12 +39,8 @@ import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -57,25 +52,10 @@ import redis.clients.jedis.Jedis;
  * <p>The default build uses slices shipped in src/test/resources/datasets; {@code -Pfull-data} sets
  * {@code portrait.datasets} to ../shared/datasets and replays the whole files.
  */
-class RealDataITCase {
+class RealDataITCase extends PortraitITCase {
 
-    static final Path WORK = TestClusters.workDir();
     static final String DATASETS = System.getProperty("portrait.datasets", "");
     static final ObjectMapper JSON = new ObjectMapper();
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
-
-    static LocalServices services;
-
-    @BeforeAll
-    static void start() {
-        services = LocalServices.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        services.close();
-    }
 
     static Path dataset(String fullName, String slice) {
         return DATASETS.isEmpty()
@@ -242,7 +222,7 @@ class RealDataITCase {
                 Replayer.Target kafka = Replayer.kafka(config.kafkaBootstrap(), eventsTopic)) {
             Replayer.run(replay, kafka, 0, Long.MAX_VALUE, () -> false, null);
         }
-        StreamExecutionEnvironment env = TestClusters.environment(WORK);
+        StreamExecutionEnvironment env = environment();
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-real-data-" + format.cliName());
         try {

@@ -11,10 +11,8 @@ import io.portrait.config.Topics;
 import io.portrait.demo.Summary;
 import io.portrait.demo.TrafficGenerator;
 import io.portrait.sink.RedisConnections;
-import io.portrait.testing.LocalServices;
+import io.portrait.testing.PortraitITCase;
 import io.portrait.testing.ProfileSchema;
-import io.portrait.testing.TestClusters;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,15 +23,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -43,25 +37,10 @@ import redis.clients.jedis.Jedis;
  * user's {@code counts.total} in Redis must equal the distinct valid events sent for that user, and
  * the DLQ must hold every bad record, with its reason and source offset.
  */
-class SpineITCase {
+class SpineITCase extends PortraitITCase {
 
-    static final Path WORK = TestClusters.workDir();
     static final int USERS = 2_000;
     static final int RECORDS = 50_000;
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
-
-    static LocalServices services;
-
-    @BeforeAll
-    static void start() {
-        services = LocalServices.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        services.close();
-    }
 
     record Sent(TrafficGenerator.Record record, Future<RecordMetadata> metadata) {}
 
@@ -109,7 +88,7 @@ class SpineITCase {
         assertThat(duplicates).as("the test must exercise de-duplication").isGreaterThan(500);
         assertThat(expectedDlq).as("and the DLQ").hasSizeGreaterThan(300);
 
-        StreamExecutionEnvironment env = TestClusters.environment(WORK);
+        StreamExecutionEnvironment env = environment();
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-spine-it");
         try {

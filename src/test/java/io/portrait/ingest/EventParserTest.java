@@ -312,7 +312,7 @@ class EventParserTest {
         DeadLetter dl = PARSER.parse(utf8("u-1"), utf8("{\"broken"), SOURCE, NOW).deadLetter();
         var node =
                 new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(DeadLetterSerializer.toJson(dl));
+                        .readTree(DeadLetterSerializer.json(dl));
         assertThat(node.get("reason").asText()).isEqualTo("truncated_json");
         assertThat(node.get("raw").asText()).isEqualTo("{\"broken");
         assertThat(node.get("truncated").asBoolean()).isFalse();
