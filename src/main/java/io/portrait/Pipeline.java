@@ -17,6 +17,9 @@ import io.portrait.profile.ProfileCoreFunction;
 import io.portrait.profile.ProfilePart;
 import io.portrait.profile.ProfileRecord;
 import io.portrait.quality.DataQualityFunction;
+import io.portrait.segment.CentroidAggregator;
+import io.portrait.segment.SegmentAssigner;
+import io.portrait.segment.SegmentModel;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -36,7 +39,8 @@ public final class Pipeline {
             DataStream<DeadLetter> deadLetters,
             DataStream<DeadLetter> controlDeadLetters,
             DataStream<Alert> alerts,
-            DataStream<ProfileChange> changes) {}
+            DataStream<ProfileChange> changes,
+            DataStream<SegmentModel> segmentModels) {}
 
     /**
      * @param ingested parsed input with timestamps and watermarks assigned (see IngestWatermarks)
@@ -74,8 +78,26 @@ public final class Pipeline {
                         .uid("profile-core")
                         .name("Profile core");
 
-        SingleOutputStreamOperator<ProfileRecord> profiles =
+        SingleOutputStreamOperator<ProfilePart> segmented =
                 DataStreamUtils.reinterpretAsKeyedStream(core, ProfilePart::getUserId)
+                        .connect(broadcast)
+                        .process(new SegmentAssigner(config))
+                        .uid("segment-assign")
+                        .name("Segment assign");
+
+        // The model loop: deltas to one aggregator task, models back through the control topic.
+        SingleOutputStreamOperator<SegmentModel> models =
+                segmented
+                        .getSideOutput(Descriptors.CLUSTER_DELTAS)
+                        .keyBy(delta -> 0)
+                        .process(new CentroidAggregator(config))
+                        .uid("centroid-aggregator")
+                        .name("Centroid aggregator")
+                        .setParallelism(1)
+                        .setMaxParallelism(1);
+
+        SingleOutputStreamOperator<ProfileRecord> profiles =
+                DataStreamUtils.reinterpretAsKeyedStream(segmented, ProfilePart::getUserId)
                         .connect(broadcast)
                         .process(new ProfileAssembler(config))
                         .uid("profile-assembler")
@@ -86,6 +108,8 @@ public final class Pipeline {
                 events.getSideOutput(Descriptors.DEAD_LETTERS),
                 controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS),
                 checked.getSideOutput(Descriptors.ALERTS),
-                profiles.getSideOutput(Descriptors.CHANGES));
+                profiles.getSideOutput(Descriptors.CHANGES)
+                        .union(segmented.getSideOutput(Descriptors.CHANGES)),
+                models);
     }
 }

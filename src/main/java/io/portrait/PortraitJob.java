@@ -10,8 +10,12 @@ import io.portrait.ingest.DeadLetterSerializer;
 import io.portrait.ingest.EventDeserializer;
 import io.portrait.ingest.IngestWatermarks;
 import io.portrait.profile.ProfileChangeSerializer;
+import io.portrait.segment.SegmentModel;
+import io.portrait.segment.SegmentModelSerializer;
+import io.portrait.segment.SegmentSummary;
 import io.portrait.sink.RedisSink;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -94,10 +98,34 @@ public final class PortraitJob {
                 .sinkTo(kafkaSink(config, new AlertSerializer(config.alertsTopic())))
                 .uid("alerts-sink")
                 .name("Kafka alerts");
+        out.segmentModels()
+                .sinkTo(centroidSink(config))
+                .uid("centroids-sink")
+                .name("Kafka control: centroids");
+        out.segmentModels()
+                .map(SegmentSummary::of)
+                .uid("segment-summary")
+                .name("Segment summary")
+                .sinkTo(RedisSink.builder().fromConfig(config).setProfileTtl(Duration.ZERO).build())
+                .uid("redis-segments-sink")
+                .name("Redis segments");
         out.changes()
                 .sinkTo(kafkaSink(config, new ProfileChangeSerializer(config.changesTopic())))
                 .uid("changes-sink")
                 .name("Kafka changes");
+    }
+
+    /** Models go to the control topic exactly once (it is read with read_committed). */
+    private static KafkaSink<SegmentModel> centroidSink(PortraitConfig config) {
+        Properties props = new Properties();
+        props.setProperty("transaction.timeout.ms", "600000");
+        return KafkaSink.<SegmentModel>builder()
+                .setBootstrapServers(config.kafkaBootstrap())
+                .setKafkaProducerConfig(props)
+                .setRecordSerializer(new SegmentModelSerializer(config.controlTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(config.kafkaGroupId() + "-centroids")
+                .build();
     }
 
     /** At-least-once Kafka output (DLQ, alerts, changes: their consumers de-duplicate by id). */

@@ -37,7 +37,15 @@ class SerializationTest {
                 CoreFeatures.class,
                 ProfilePart.class,
                 AssemblerState.class,
-                ProfileRecord.class
+                ProfileRecord.class,
+                io.portrait.anomaly.Alert.class,
+                io.portrait.profile.ProfileChange.class,
+                io.portrait.quality.BotState.class,
+                io.portrait.segment.SegmentPart.class,
+                io.portrait.segment.SegmentState.class,
+                io.portrait.segment.ClusterDelta.class,
+                io.portrait.segment.AggregatorState.class,
+                io.portrait.segment.SegmentModel.class
             })
     void isAPojoWithoutKryo(Class<?> type) {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

@@ -43,8 +43,20 @@ public record PortraitConfig(
         String alertsTopic,
         String changesTopic,
         Features features,
-        Quality quality)
+        Quality quality,
+        Segments segments)
         implements Serializable {
+
+    /** Settings of online segmentation. */
+    public record Segments(
+            int k,
+            Duration halfLife,
+            Duration updateInterval,
+            int minSamples,
+            int reservoir,
+            double margin,
+            double reseedFraction)
+            implements Serializable {}
 
     /** Settings of the profile features. */
     public record Features(
@@ -111,7 +123,15 @@ public record PortraitConfig(
                         positiveDouble(conf, BOT_METRONOME_CV),
                         positive(conf, BOT_METRONOME_MAX_GAP),
                         atLeast(conf, BOT_VIEW_FLOOD, 2),
-                        nonNegative(conf, ALERT_SUPPRESSION)));
+                        nonNegative(conf, ALERT_SUPPRESSION)),
+                new Segments(
+                        between(conf, SEGMENT_K, 2, 16),
+                        positive(conf, SEGMENT_HALF_LIFE),
+                        positive(conf, SEGMENT_UPDATE_INTERVAL),
+                        atLeast(conf, SEGMENT_MIN_SAMPLES, 2),
+                        atLeast(conf, SEGMENT_RESERVOIR, 16),
+                        nonNegativeDouble(conf, SEGMENT_MARGIN),
+                        fraction(conf, SEGMENT_RESEED_FRACTION)));
     }
 
     public static PortraitConfig defaults() {
@@ -167,6 +187,13 @@ public record PortraitConfig(
         conf.set(BOT_METRONOME_MAX_GAP, quality.metronomeMaxGap());
         conf.set(BOT_VIEW_FLOOD, quality.viewFlood());
         conf.set(ALERT_SUPPRESSION, quality.alertSuppression());
+        conf.set(SEGMENT_K, segments.k());
+        conf.set(SEGMENT_HALF_LIFE, segments.halfLife());
+        conf.set(SEGMENT_UPDATE_INTERVAL, segments.updateInterval());
+        conf.set(SEGMENT_MIN_SAMPLES, segments.minSamples());
+        conf.set(SEGMENT_RESERVOIR, segments.reservoir());
+        conf.set(SEGMENT_MARGIN, segments.margin());
+        conf.set(SEGMENT_RESEED_FRACTION, segments.reseedFraction());
         return conf;
     }
 
@@ -244,6 +271,24 @@ public record PortraitConfig(
         if (!(v > 0) || Double.isInfinite(v)) {
             throw new IllegalArgumentException(
                     "Setting '" + option.key() + "' is " + v + "; it must be a positive number.");
+        }
+        return v;
+    }
+
+    private static double fraction(Configuration conf, ConfigOption<Double> option) {
+        double v = get(conf, option);
+        if (!(v > 0) || v > 1) {
+            throw new IllegalArgumentException(
+                    "Setting '" + option.key() + "' is " + v + "; it must be in (0, 1].");
+        }
+        return v;
+    }
+
+    private static double nonNegativeDouble(Configuration conf, ConfigOption<Double> option) {
+        double v = get(conf, option);
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(
+                    "Setting '" + option.key() + "' is " + v + "; it must be zero or positive.");
         }
         return v;
     }

@@ -280,4 +280,56 @@ public final class PortraitOptions {
                     .stringType()
                     .defaultValue(Topics.CHANGES)
                     .withDescription("Topic of profile changes (erased, …), keyed by user_id.");
+
+    public static final ConfigOption<Integer> SEGMENT_K =
+            ConfigOptions.key("portrait.segment.k")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Number of segments (online k-means clusters).");
+
+    public static final ConfigOption<Duration> SEGMENT_HALF_LIFE =
+            ConfigOptions.key("portrait.segment.half-life")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription(
+                            "Event-time half-life of a centroid's weight: how fast segments follow"
+                                    + " drifting behaviour.");
+
+    public static final ConfigOption<Duration> SEGMENT_UPDATE_INTERVAL =
+            ConfigOptions.key("portrait.segment.update-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription(
+                            "Cadence (processing time) at which the aggregator updates and"
+                                    + " publishes centroids, when anything changed.");
+
+    public static final ConfigOption<Integer> SEGMENT_MIN_SAMPLES =
+            ConfigOptions.key("portrait.segment.min-samples")
+                    .intType()
+                    .defaultValue(200)
+                    .withDescription("Vectors in the reservoir before k-means++ initialisation.");
+
+    public static final ConfigOption<Integer> SEGMENT_RESERVOIR =
+            ConfigOptions.key("portrait.segment.reservoir")
+                    .intType()
+                    .defaultValue(1000)
+                    .withDescription(
+                            "Users in the aggregator's sample of current vectors (bottom-k by"
+                                    + " user hash): k-means++ start, update targets, re-seeding.");
+
+    public static final ConfigOption<Double> SEGMENT_MARGIN =
+            ConfigOptions.key("portrait.segment.margin")
+                    .doubleType()
+                    .defaultValue(0.1)
+                    .withDescription(
+                            "A user moves only to a centroid closer than its own by this much"
+                                    + " (standardised units): no flapping at borders.");
+
+    public static final ConfigOption<Double> SEGMENT_RESEED_FRACTION =
+            ConfigOptions.key("portrait.segment.reseed-fraction")
+                    .doubleType()
+                    .defaultValue(0.05)
+                    .withDescription(
+                            "A cluster whose weight falls below this fraction of the largest is"
+                                    + " re-seeded by splitting the largest.");
 }

@@ -78,6 +78,10 @@ public final class ControlParser {
             if (payload == null || !payload.isObject()) {
                 throw new IllegalArgumentException("payload must be a JSON object");
             }
+            if ("centroids".equals(kind)
+                    && io.portrait.segment.SegmentModel.CONTROL_ID.equals(id)) {
+                io.portrait.segment.SegmentModel.fromJson(version.longValue(), payload.toString());
+            }
             if (Settings.KIND.equals(kind)) {
                 Settings setting = Settings.byId(id);
                 if (setting == null) {

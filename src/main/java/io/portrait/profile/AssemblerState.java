@@ -1,8 +1,11 @@
 package io.portrait.profile;
 
+import io.portrait.segment.SegmentPart;
+
 /** Keyed state of the profile assembler: the newest part of each stage and the coalescing clock. */
 public class AssemblerState {
     public CoreFeatures core;
+    public SegmentPart segment;
 
     /** A part arrived since the last write. */
     public boolean dirty;

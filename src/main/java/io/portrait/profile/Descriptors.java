@@ -4,6 +4,9 @@ import io.portrait.anomaly.Alert;
 import io.portrait.control.ControlMessage;
 import io.portrait.event.DeadLetter;
 import io.portrait.quality.BotState;
+import io.portrait.segment.AggregatorState;
+import io.portrait.segment.ClusterDelta;
+import io.portrait.segment.SegmentState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -28,6 +31,9 @@ public final class Descriptors {
 
     public static final OutputTag<ProfileChange> CHANGES =
             new OutputTag<>("changes", TypeExtractor.getForClass(ProfileChange.class));
+
+    public static final OutputTag<ClusterDelta> CLUSTER_DELTAS =
+            new OutputTag<>("cluster-deltas", TypeExtractor.getForClass(ClusterDelta.class));
 
     /** Broadcast state: the newest valid control message per key ({@code kind:id}). */
     public static final MapStateDescriptor<String, ControlMessage> CONTROL =
@@ -56,6 +62,15 @@ public final class Descriptors {
     /** Profile core: the version of an erased or expired user, so versions never go back. */
     public static ValueStateDescriptor<Long> versionFloor() {
         return new ValueStateDescriptor<>("version-floor", Types.LONG);
+    }
+
+    public static ValueStateDescriptor<SegmentState> segmentState() {
+        return new ValueStateDescriptor<>("segment", TypeExtractor.getForClass(SegmentState.class));
+    }
+
+    public static ValueStateDescriptor<AggregatorState> aggregatorState() {
+        return new ValueStateDescriptor<>(
+                "centroid-aggregator", TypeExtractor.getForClass(AggregatorState.class));
     }
 
     public static ValueStateDescriptor<AssemblerState> assemblerState() {

@@ -132,6 +132,7 @@ public final class ProfileAssembler
         }
         if (part.core != null) {
             st.core = part.core;
+            st.segment = part.segment;
         }
         long now = ctx.timerService().currentProcessingTime();
         long intervalMillis = intervalMillis(ctx);
@@ -194,11 +195,13 @@ public final class ProfileAssembler
                         userId,
                         epoch,
                         core.version,
-                        ProfileDocument.render(epoch, userId, core, asOf, money, features),
+                        ProfileDocument.render(
+                                epoch, userId, core, st.segment, asOf, money, features),
                         false));
         // Nothing is kept once written: the assembler holds a user's parts only while a write
         // is pending (about one coalescing interval), so its state stays small.
         st.core = null;
+        st.segment = null;
         st.dirty = false;
         written.inc();
     }

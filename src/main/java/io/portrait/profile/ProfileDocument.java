@@ -11,6 +11,7 @@ import io.portrait.profile.feature.DecayedWindows;
 import io.portrait.profile.feature.Demographics;
 import io.portrait.profile.feature.OrderValues;
 import io.portrait.profile.feature.Welford;
+import io.portrait.segment.SegmentPart;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -37,6 +38,7 @@ public final class ProfileDocument {
             long epoch,
             String userId,
             CoreFeatures f,
+            SegmentPart segment,
             long asOf,
             Money money,
             PortraitConfig.Features features) {
@@ -161,6 +163,27 @@ public final class ProfileDocument {
             g.writeObjectFieldStart("risk");
             g.writeNumberField("bot_score", round(f.botScore, 3));
             g.writeEndObject();
+
+            if (segment != null) {
+                g.writeObjectFieldStart("segment");
+                if (segment.id < 0) {
+                    g.writeNullField("id");
+                    g.writeNullField("label");
+                    g.writeNullField("distance");
+                    g.writeNullField("model_version");
+                } else {
+                    g.writeNumberField("id", segment.id);
+                    g.writeStringField("label", segment.label);
+                    g.writeNumberField("distance", round(segment.distance, 3));
+                    g.writeStringField("model_version", Long.toString(segment.modelVersion));
+                }
+                g.writeArrayFieldStart("vector");
+                for (double v : segment.vector) {
+                    g.writeNumber(round(v, 4));
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
 
             Demographics d = f.demographics;
             g.writeObjectFieldStart("demographics");

@@ -1,5 +1,7 @@
 package io.portrait.profile;
 
+import io.portrait.segment.SegmentPart;
+
 /**
  * A tagged partial update for the profile assembler. Each stage fills only its own group; the
  * assembler merges them. Later stages (segment, predictions, risk) add their own nullable field.
@@ -9,6 +11,9 @@ public class ProfilePart {
 
     /** The profile core's features after the latest event, or null. */
     public CoreFeatures core;
+
+    /** The segment group (set by the segment assigner), or null. */
+    public SegmentPart segment;
 
     public ProfilePart() {}
 

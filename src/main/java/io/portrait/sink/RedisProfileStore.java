@@ -1,7 +1,6 @@
 package io.portrait.sink;
 
 import io.portrait.config.RedisAddress;
-import io.portrait.config.RedisKeys;
 import io.portrait.profile.ProfileRecord;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -80,7 +79,7 @@ public final class RedisProfileStore implements AutoCloseable {
                 responses.add(
                         p.evalsha(
                                 sha,
-                                List.of(RedisKeys.profile(r.userId())),
+                                List.of(r.key()),
                                 List.of(
                                         Long.toString(r.epoch()),
                                         Long.toString(r.version()),

@@ -59,9 +59,9 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
 
     @Override
     public void write(ProfileRecord record, Context context) throws InterruptedException {
-        ProfileRecord previous = buffer.get(record.userId());
+        ProfileRecord previous = buffer.get(record.key());
         if (previous == null || record.newerThan(previous.epoch(), previous.version())) {
-            buffer.put(record.userId(), record);
+            buffer.put(record.key(), record);
         }
         if (buffer.size() >= batchSize) {
             writeBuffer();
