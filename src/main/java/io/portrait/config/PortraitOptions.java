@@ -312,7 +312,7 @@ public final class PortraitOptions {
     public static final ConfigOption<Integer> SEGMENT_RESERVOIR =
             ConfigOptions.key("portrait.segment.reservoir")
                     .intType()
-                    .defaultValue(1000)
+                    .defaultValue(5000)
                     .withDescription(
                             "Users in the aggregator's sample of current vectors (bottom-k by"
                                     + " user hash): k-means++ start, update targets, re-seeding.");

@@ -1,0 +1,155 @@
+package io.portrait.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portrait.config.PortraitConfig;
+import io.portrait.control.ControlMessage;
+import io.portrait.profile.CoreFeatures;
+import io.portrait.profile.Descriptors;
+import io.portrait.profile.ProfileChange;
+import io.portrait.profile.ProfilePart;
+import io.portrait.testing.Harnesses;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The segment assigner and the centroid aggregator in Flink's operator test harnesses. */
+class SegmentOperatorsTest {
+
+    static final PortraitConfig CONFIG =
+            PortraitConfig.defaults()
+                    .with(Map.of("portrait.segment.k", "2", "portrait.segment.min-samples", "4"));
+
+    static ProfilePart part(String user, long orders, long total) {
+        CoreFeatures f = new CoreFeatures();
+        f.version = total;
+        f.total = total;
+        f.orders = orders;
+        f.purchaseMinor = orders * 5_000;
+        f.lastSeen = 1_764_000_000_000L;
+        f.lastPurchaseAt = orders == 0 ? null : f.lastSeen;
+        return ProfilePart.core(user, f);
+    }
+
+    /** A model with two segments (ids 7 and 9) in a unit-scaled space. */
+    static ControlMessage model(double[] c7, double[] c9, long version) {
+        double[] zeros = new double[FeatureVector.D];
+        double[] ones = new double[FeatureVector.D];
+        java.util.Arrays.fill(ones, 1);
+        SegmentModel m =
+                new SegmentModel(
+                        version,
+                        1,
+                        zeros,
+                        ones,
+                        new double[][] {c7, c9},
+                        new int[] {7, 9},
+                        new String[] {"low", "high"},
+                        new long[] {0, 0},
+                        -1L);
+        return new ControlMessage("centroids", "segments", version, 0, m.toJson(), false);
+    }
+
+    static double[] at(double orders) {
+        double[] x = new double[FeatureVector.D];
+        x[0] = orders;
+        return x;
+    }
+
+    @Test
+    void assignsWithHysteresisAndReportsMoves() throws Exception {
+        try (var h =
+                Harnesses.keyedBroadcast(
+                        new SegmentAssigner(CONFIG),
+                        ProfilePart::getUserId,
+                        Harnesses.heap(),
+                        null)) {
+            h.processElement(part("u", 1, 1), 0);
+            assertThat(h.extractOutputValues().get(0).segment.id).as("no model yet").isEqualTo(-1);
+
+            h.processBroadcastElement(model(at(0), at(4), 1), 0);
+            h.processElement(part("u", 1, 2), 0); // log1p(1) ≈ 0.69: nearer 7
+            assertThat(h.extractOutputValues().get(1).segment.id).isEqualTo(7);
+            h.processElement(
+                    part("u", 6, 3),
+                    0); // log1p(6) ≈ 1.95: past the middle, but not by the margin...
+            // distance to 7 = 1.95, to 9 = 2.05: stays in 7
+            assertThat(h.extractOutputValues().get(2).segment.id).isEqualTo(7);
+            h.processElement(part("u", 20, 4), 0); // log1p(20) ≈ 3.04: clearly 9
+            assertThat(h.extractOutputValues().get(3).segment.id).isEqualTo(9);
+            List<ProfileChange> changes =
+                    h.getSideOutput(Descriptors.CHANGES).stream()
+                            .map(StreamRecord::getValue)
+                            .toList();
+            assertThat(changes)
+                    .extracting(c -> c.kind() + " " + c.from() + "→" + c.to())
+                    .containsExactly("segment_changed 7→9");
+
+            // Renumbering a centre (ids swapped with the centroids) does not move the user.
+            h.processBroadcastElement(model(at(4), at(0), 2), 0);
+            h.processElement(part("u", 20, 5), 0);
+            assertThat(h.extractOutputValues().get(4).segment.id)
+                    .isEqualTo(7)
+                    .as("the centre at 4 now has id 7");
+        }
+    }
+
+    @Test
+    void aUserCountsOnceInTheStatistics() throws Exception {
+        try (var h =
+                Harnesses.keyedBroadcast(
+                        new SegmentAssigner(CONFIG),
+                        ProfilePart::getUserId,
+                        Harnesses.heap(),
+                        null)) {
+            for (int i = 1; i <= 3; i++) {
+                h.processElement(part("u", i, i), 0);
+            }
+            h.setProcessingTime(1_000);
+            ClusterDelta d = h.getSideOutput(Descriptors.CLUSTER_DELTAS).peek().getValue();
+            int unassigned = CONFIG.segments().k();
+            assertThat(d.counts[unassigned]).as("three updates, one user").isEqualTo(1);
+            assertThat(d.sums[unassigned * FeatureVector.D])
+                    .isCloseTo(Math.log1p(3), org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(d.sampleUsers).hasSize(1);
+        }
+    }
+
+    @Test
+    void theAggregatorInitialisesFromTheSampleAndPublishesVersions() throws Exception {
+        try (var h =
+                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
+                        new KeyedProcessOperator<>(new CentroidAggregator(CONFIG)),
+                        d -> 0,
+                        Types.INT)) {
+            h.setStateBackend(Harnesses.heap());
+            h.open();
+            ClusterDelta d = ClusterDelta.empty(3);
+            for (int i = 0; i < 8; i++) {
+                double[] x = at(i < 4 ? 0.1 * i : 5 + 0.1 * i);
+                d.apply(2, x, +1);
+                d.sample(i, x);
+            }
+            h.processElement(d, 0);
+            h.setProcessingTime(CONFIG.segments().updateInterval().toMillis());
+            List<SegmentModel> out = h.extractOutputValues();
+            assertThat(out).hasSize(1);
+            SegmentModel m = out.get(0);
+            assertThat(m.version()).isEqualTo(1);
+            assertThat(m.ids()).containsExactlyInAnyOrder(0, 1);
+            double[] o0 = m.original(0);
+            double[] o1 = m.original(1);
+            assertThat(Math.min(o0[0], o1[0]))
+                    .isCloseTo(0.15, org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(Math.max(o0[0], o1[0]))
+                    .isCloseTo(5.55, org.assertj.core.api.Assertions.within(1e-9));
+            // Nothing changed: no new version.
+            h.setProcessingTime(2 * CONFIG.segments().updateInterval().toMillis());
+            assertThat(h.extractOutputValues()).hasSize(1);
+        }
+    }
+}
