@@ -44,15 +44,7 @@ class SegmentITCase extends PortraitITCase {
                 DATASETS.isEmpty()
                         ? Path.of("src/test/resources/datasets/online_retail_50k.csv.gz")
                         : Path.of(DATASETS, "online-retail/online_retail.csv.gz");
-        // The 50 000-line slice spans 12 days of event time: a 1 h half-life lets the model follow
-        // it; the full year (-Pfull-data) runs with the default 7 days.
-        PortraitConfig config =
-                services.config(
-                        DATASETS.isEmpty()
-                                ? Map.of(
-                                        "portrait.segment.update-interval", "1 s",
-                                        "portrait.segment.half-life", "1 h")
-                                : Map.of("portrait.segment.update-interval", "1 s"));
+        PortraitConfig config = services.config(Map.of("portrait.segment.update-interval", "1 s"));
         StreamExecutionEnvironment env = environment();
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-segment-it");

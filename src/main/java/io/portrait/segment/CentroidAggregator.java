@@ -35,7 +35,11 @@ import org.apache.flink.util.Collector;
 public final class CentroidAggregator
         extends KeyedProcessFunction<Integer, ClusterDelta, SegmentModel> {
 
+    static final int RESTARTS = 5;
+    static final double BETTER = 0.03;
+
     private final PortraitConfig.Segments settings;
+    private transient long restarts;
     private transient ValueState<AggregatorState> state;
     private transient Random random;
     private transient volatile double lastShift;
@@ -54,6 +58,7 @@ public final class CentroidAggregator
         var g = getRuntimeContext().getMetricGroup().addGroup("segments");
         g.gauge("centroidShift", (Gauge<Double>) () -> lastShift);
         g.gauge("psi", (Gauge<Double>) () -> lastPsi);
+        g.gauge("restarts", (Gauge<Long>) () -> restarts);
         for (int j = 0; j < settings.k(); j++) {
             final int index = j;
             g.gauge("size" + j, (Gauge<Long>) () -> sizes[index]);
@@ -184,7 +189,10 @@ public final class CentroidAggregator
                             : Math.max(0, s.maxTs - s.modelTs);
             double a = Math.pow(2.0, -(double) dt / settings.halfLife().toMillis());
             double[][] targets = targets(s, scaler);
-            for (int j = 0; j < k; j++) {
+            if (restart(s, scaler, targets)) {
+                targets = null;
+            }
+            for (int j = 0; j < k && targets != null; j++) {
                 double[] c = Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d);
                 if (targets[j] != null && s.adds[j] > 0) {
                     s.weights[j] = KMeans.decayedUpdate(c, s.weights[j], a, targets[j], s.adds[j]);
@@ -274,6 +282,57 @@ public final class CentroidAggregator
             }
         }
         return out;
+    }
+
+    /**
+     * Online updates follow one local optimum. When the population has changed shape, a few
+     * k-means++ restarts on the sample find a clearly better one (at least {@value #BETTER} lower
+     * sum of squares than where the current centres are heading): the model then moves there at
+     * once — blending two optima would be worse than either — with ids matched as always.
+     */
+    boolean restart(AggregatorState s, double[][] scaler, double[][] targets) {
+        int k = settings.k();
+        int d = FeatureVector.D;
+        if (s.reservoirSize < k * 10) {
+            return false;
+        }
+        List<double[]> z = new ArrayList<>();
+        for (int i = 0; i < s.reservoirSize; i++) {
+            z.add(standardize(Arrays.copyOfRange(s.reservoir, i * d, (i + 1) * d), scaler));
+        }
+        double[][] heading = new double[k][];
+        for (int j = 0; j < k; j++) {
+            double[] raw =
+                    targets[j] != null
+                            ? targets[j]
+                            : Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d);
+            heading[j] = standardize(raw, scaler);
+        }
+        double current = KMeans.wcss(z, heading);
+        double[][] best = null;
+        double bestW = (1 - BETTER) * current;
+        for (int r = 0; r < RESTARTS; r++) {
+            double[][] candidate = KMeans.lloyd(z, KMeans.plusPlus(z, k, random), 50);
+            double w = KMeans.wcss(z, candidate);
+            if (w < bestW) {
+                bestW = w;
+                best = candidate;
+            }
+        }
+        if (best == null) {
+            return false;
+        }
+        int[] match = KMeans.match(heading, best);
+        double[] weights = new double[k];
+        for (double[] p : z) {
+            weights[match[KMeans.nearest(p, best)]] += 1;
+        }
+        for (int j = 0; j < k; j++) {
+            System.arraycopy(unstandardize(best[j], scaler), 0, s.centroids, match[j] * d, d);
+        }
+        s.weights = weights;
+        restarts++;
+        return true;
     }
 
     /** Re-seeds clusters whose weight fell below a fraction of the largest, by splitting it. */

@@ -74,10 +74,7 @@ class SegmentOperatorsTest {
             h.processBroadcastElement(model(at(0), at(4), 1), 0);
             h.processElement(part("u", 1, 2), 0); // log1p(1) ≈ 0.69: nearer 7
             assertThat(h.extractOutputValues().get(1).segment.id).isEqualTo(7);
-            h.processElement(
-                    part("u", 6, 3),
-                    0); // log1p(6) ≈ 1.95: past the middle, but not by the margin...
-            // distance to 7 = 1.95, to 9 = 2.05: stays in 7
+            h.processElement(part("u", 6, 3), 0); // log1p(6) ≈ 1.95: still nearer 7 (2.05 from 9)
             assertThat(h.extractOutputValues().get(2).segment.id).isEqualTo(7);
             h.processElement(part("u", 20, 4), 0); // log1p(20) ≈ 3.04: clearly 9
             assertThat(h.extractOutputValues().get(3).segment.id).isEqualTo(9);
