@@ -328,7 +328,7 @@ public final class PortraitOptions {
     public static final ConfigOption<Double> SEGMENT_RESEED_FRACTION =
             ConfigOptions.key("portrait.segment.reseed-fraction")
                     .doubleType()
-                    .defaultValue(0.05)
+                    .defaultValue(0.01)
                     .withDescription(
                             "A cluster whose weight falls below this fraction of the largest is"
                                     + " re-seeded by splitting the largest.");

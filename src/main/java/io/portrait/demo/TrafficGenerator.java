@@ -113,6 +113,23 @@ public final class TrafficGenerator {
      */
     public TrafficGenerator(
             long seed, int users, LongSupplier clock, double malformedRate, double duplicateRate) {
+        this(seed, users, clock, malformedRate, duplicateRate, DEFAULT_MIX);
+    }
+
+    /** Default share of users per archetype, in {@link Archetype} order. */
+    public static final double[] DEFAULT_MIX = {35, 30, 8, 15, 12, 0.05};
+
+    /**
+     * @param mix relative share of users per archetype (browser, shopper, big spender, social,
+     *     dormant, bot)
+     */
+    public TrafficGenerator(
+            long seed,
+            int users,
+            LongSupplier clock,
+            double malformedRate,
+            double duplicateRate,
+            double[] mix) {
         if (users < 1) {
             throw new IllegalArgumentException("users must be at least 1");
         }
@@ -125,13 +142,43 @@ public final class TrafficGenerator {
         this.openOrder = new String[users];
         this.session = new int[users];
         this.cumulativeActivity = new double[users];
+        for (int u = 0; u < users; u++) {
+            archetypeOf[u] = pick(mix);
+        }
+        reweigh();
+    }
+
+    private void reweigh() {
         Archetype[] types = Archetype.values();
         double sum = 0;
         for (int u = 0; u < users; u++) {
-            archetypeOf[u] = pick(new double[] {35, 30, 8, 15, 12, 0.05});
             sum += types[archetypeOf[u]].activity;
             cumulativeActivity[u] = sum;
         }
+    }
+
+    /**
+     * Behaviour drift: every user of archetype {@code from} behaves as {@code to} from now on
+     * (names as in {@link #archetypeNames()}).
+     */
+    public void drift(String from, String to) {
+        int f = Archetype.valueOf(from).ordinal();
+        int t = Archetype.valueOf(to).ordinal();
+        for (int u = 0; u < users; u++) {
+            if (archetypeOf[u] == f) {
+                archetypeOf[u] = t;
+            }
+        }
+        reweigh();
+    }
+
+    /** The archetype a user behaves as now. */
+    public String archetype(String userId) {
+        return Archetype.values()[archetypeOf[Integer.parseInt(userId.substring(2))]].name();
+    }
+
+    public static java.util.List<String> archetypeNames() {
+        return java.util.Arrays.stream(Archetype.values()).map(Enum::name).toList();
     }
 
     /** Default mix: 1 % malformed, 2 % duplicates. */

@@ -189,7 +189,8 @@ public final class CentroidAggregator
                             : Math.max(0, s.maxTs - s.modelTs);
             double a = Math.pow(2.0, -(double) dt / settings.halfLife().toMillis());
             double[][] targets = targets(s, scaler);
-            if (restart(s, scaler, targets)) {
+            boolean snapped = restart(s, scaler, targets);
+            if (snapped) {
                 targets = null;
             }
             for (int j = 0; j < k && targets != null; j++) {
@@ -202,7 +203,10 @@ public final class CentroidAggregator
                 }
             }
             s.modelTs = Math.max(s.modelTs, s.maxTs);
-            reseed(s, scaler);
+            if (!snapped) {
+                // A fresh optimum may hold a small but real cluster: judge dying ones later.
+                reseed(s, scaler);
+            }
         }
         Arrays.fill(s.adds, 0);
         double[][] z = new double[k][];
@@ -285,10 +289,11 @@ public final class CentroidAggregator
     }
 
     /**
-     * Online updates follow one local optimum. When the population has changed shape, a few
-     * k-means++ restarts on the sample find a clearly better one (at least {@value #BETTER} lower
-     * sum of squares than where the current centres are heading): the model then moves there at
-     * once — blending two optima would be worse than either — with ids matched as always.
+     * Online updates follow one local optimum, and with a long half-life they lag behind it. When
+     * the sample shows a clearly better model — the Lloyd targets or one of a few k-means++
+     * restarts with at least {@value #BETTER} lower sum of squares than the current centres — the
+     * model moves there at once (blending two optima would be worse than either), ids matched as
+     * always. Small changes keep following the decayed rule.
      */
     boolean restart(AggregatorState s, double[][] scaler, double[][] targets) {
         int k = settings.k();
@@ -308,9 +313,18 @@ public final class CentroidAggregator
                             : Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d);
             heading[j] = standardize(raw, scaler);
         }
-        double current = KMeans.wcss(z, heading);
+        double[][] now = new double[k][];
+        for (int j = 0; j < k; j++) {
+            now[j] = standardize(Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d), scaler);
+        }
+        double current = KMeans.wcss(z, now);
         double[][] best = null;
         double bestW = (1 - BETTER) * current;
+        double headingW = KMeans.wcss(z, heading);
+        if (headingW < bestW) {
+            bestW = headingW;
+            best = heading;
+        }
         for (int r = 0; r < RESTARTS; r++) {
             double[][] candidate = KMeans.lloyd(z, KMeans.plusPlus(z, k, random), 50);
             double w = KMeans.wcss(z, candidate);
@@ -322,7 +336,7 @@ public final class CentroidAggregator
         if (best == null) {
             return false;
         }
-        int[] match = KMeans.match(heading, best);
+        int[] match = KMeans.match(now, best);
         double[] weights = new double[k];
         for (double[] p : z) {
             weights[match[KMeans.nearest(p, best)]] += 1;
