@@ -117,6 +117,84 @@ class SegmentOperatorsTest {
     }
 
     @Test
+    void aDyingClusterIsReseededFromTheLargest() throws Exception {
+        CentroidAggregator agg = new CentroidAggregator(CONFIG);
+        try (var h =
+                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
+                        new KeyedProcessOperator<>(agg), d -> 0, Types.INT)) {
+            h.setStateBackend(Harnesses.heap());
+            h.open();
+            int d = FeatureVector.D;
+            AggregatorState s = AggregatorState.create(2, 16);
+            s.initialised = true;
+            s.version = 3;
+            s.centroids = new double[2 * d];
+            s.centroids[d] = 10; // centre 1 at x0 = 10, centre 0 at the origin
+            s.weights = new double[] {0.001, 100};
+            s.ids = new int[] {4, 5};
+            s.nextId = 6;
+            // Members: all near centre 1; the farthest sample point from it is x0 = 14.
+            for (double x0 : new double[] {9, 10, 11, 14}) {
+                double[] v = at(x0);
+                s.counts[1]++;
+                s.adds[1]++;
+                for (int t = 0; t < d; t++) {
+                    s.sums[d + t] += v[t];
+                    s.sumSquares[d + t] += v[t] * v[t];
+                }
+                CentroidAggregator.reservoirPut(s, (long) x0, v);
+            }
+            SegmentModel m = agg.update(s);
+            assertThat(s.centroids[0])
+                    .as("re-seeded at the farthest member of the largest")
+                    .isEqualTo(14);
+            assertThat(s.weights[0]).isEqualTo(s.weights[1]);
+            assertThat(m.ids()).contains(5).doesNotContain(4);
+            assertThat(m.version()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void theAggregatorSurvivesSnapshotAndRestore() throws Exception {
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+        ClusterDelta d = ClusterDelta.empty(3);
+        for (int i = 0; i < 8; i++) {
+            double[] x = at(i < 4 ? 0.1 * i : 5 + 0.1 * i);
+            d.apply(2, x, +1);
+            d.sample(i, x);
+        }
+        try (var h =
+                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
+                        new KeyedProcessOperator<>(new CentroidAggregator(CONFIG)),
+                        x -> 0,
+                        Types.INT)) {
+            h.setStateBackend(Harnesses.rocksDb());
+            h.open();
+            h.processElement(d, 0);
+            h.setProcessingTime(CONFIG.segments().updateInterval().toMillis());
+            assertThat(h.extractOutputValues()).hasSize(1);
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h =
+                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
+                        new KeyedProcessOperator<>(new CentroidAggregator(CONFIG)),
+                        x -> 0,
+                        Types.INT)) {
+            h.setStateBackend(Harnesses.rocksDb());
+            h.initializeState(snapshot);
+            h.open();
+            ClusterDelta more = ClusterDelta.empty(3);
+            more.apply(0, at(0.2), +1);
+            h.processElement(more, 0);
+            h.setProcessingTime(10 * CONFIG.segments().updateInterval().toMillis());
+            assertThat(h.extractOutputValues())
+                    .as("continues from version 1")
+                    .extracting(SegmentModel::version)
+                    .containsExactly(2L);
+        }
+    }
+
+    @Test
     void theAggregatorInitialisesFromTheSampleAndPublishesVersions() throws Exception {
         try (var h =
                 new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
