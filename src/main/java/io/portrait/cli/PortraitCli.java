@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             JobCommand.class,
             ReplayCommand.class,
+            GenerateCommand.class,
             ProfileCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -21,6 +21,8 @@ class PortraitCliTest {
                 "replay --csv pom.xml --format taobao|Give exactly one of --kafka-bootstrap or --out",
                 "replay --csv nope.csv --format taobao --out x|is not a readable file",
                 "demo --replay /no/such/file|is not a readable file",
+                "generate --users 5|Give exactly one of --kafka-bootstrap or --out",
+                "generate --out x.jsonl --users 0|--users and --events must be at least 1",
                 "demo --users 0|--users must be at least 1",
                 "demo --until-idle|--until-idle needs an end to the input",
                 "demo --rate -5|--rate must be",
