@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             JobCommand.class,
             ReplayCommand.class,
             GenerateCommand.class,
+            TopicsCommand.class,
             ProfileCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -31,6 +31,7 @@ class PortraitCliTest {
                 "job -D portrait.redis.batch-size=0|must be at least 1",
                 "job -D portrait.bogus=1|Unknown setting",
                 "frobnicate|Unmatched argument",
+                "topics|Name a subcommand: create",
                 "|Name a command"
             })
     void rejects(String args, String message) {
