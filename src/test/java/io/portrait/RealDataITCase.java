@@ -255,10 +255,25 @@ class RealDataITCase extends PortraitITCase {
         return config;
     }
 
+    /** Bytes under a checkpoint directory; files Flink deletes meanwhile are skipped. */
     static long directorySize(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
-        }
+        long[] total = {0};
+        Files.walkFileTree(
+                dir,
+                new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(
+                            Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                        total[0] += attrs.size();
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                });
+        return total[0];
     }
 
     Map<String, Long> dlqReasons(PortraitConfig config) throws IOException {
