@@ -126,6 +126,34 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /** Freezes the server (SIGSTOP): connections hang, nothing is lost — an outage for tests. */
+    public void pause() {
+        signal("-STOP");
+    }
+
+    /** Thaws a paused server (SIGCONT). */
+    public void resume() {
+        signal("-CONT");
+    }
+
+    private void signal(String sig) {
+        try {
+            int rc =
+                    new ProcessBuilder("kill", sig, Long.toString(process.pid()))
+                            .inheritIO()
+                            .start()
+                            .waitFor();
+            if (rc != 0) {
+                throw new IllegalStateException("kill " + sig + " failed with " + rc);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public int port() {
         return port;
     }
