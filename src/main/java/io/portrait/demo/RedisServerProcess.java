@@ -22,21 +22,31 @@ public final class RedisServerProcess implements AutoCloseable {
     private final File executable;
     private final int port;
     private final Path logFile;
+    private final List<String> extraArgs;
+    private final String password;
     private Process process;
 
-    private RedisServerProcess(File executable, int port, Path logFile) {
+    private RedisServerProcess(File executable, int port, Path logFile, String password) {
         this.executable = executable;
         this.port = port;
         this.logFile = logFile;
+        this.password = password;
+        this.extraArgs = password == null ? List.of() : List.of("--requirepass", password);
     }
 
     public static RedisServerProcess start() {
+        return start(null);
+    }
+
+    /** A server that requires this password (AUTH), or none when null. */
+    public static RedisServerProcess start(String password) {
         try {
             RedisServerProcess r =
                     new RedisServerProcess(
                             executable(),
                             FreePorts.next(),
-                            Files.createTempFile("portrait-redis-", ".log"));
+                            Files.createTempFile("portrait-redis-", ".log"),
+                            password);
             r.startProcess();
             return r;
         } catch (IOException e) {
@@ -67,20 +77,23 @@ public final class RedisServerProcess implements AutoCloseable {
             return;
         }
         try {
+            List<String> command =
+                    new java.util.ArrayList<>(
+                            List.of(
+                                    executable.getAbsolutePath(),
+                                    "--port",
+                                    Integer.toString(port),
+                                    "--bind",
+                                    "127.0.0.1",
+                                    "--save",
+                                    "",
+                                    "--appendonly",
+                                    "no",
+                                    "--protected-mode",
+                                    "no"));
+            command.addAll(extraArgs);
             process =
-                    new ProcessBuilder(
-                                    List.of(
-                                            executable.getAbsolutePath(),
-                                            "--port",
-                                            Integer.toString(port),
-                                            "--bind",
-                                            "127.0.0.1",
-                                            "--save",
-                                            "",
-                                            "--appendonly",
-                                            "no",
-                                            "--protected-mode",
-                                            "no"))
+                    new ProcessBuilder(command)
                             .redirectErrorStream(true)
                             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                             .start();
@@ -97,7 +110,7 @@ public final class RedisServerProcess implements AutoCloseable {
                 throw new IllegalStateException(
                         "redis-server exited with " + process.exitValue() + "; see " + logFile);
             }
-            try (Jedis j = RedisConnections.open(address(), "portrait-ping", 500)) {
+            try (Jedis j = RedisConnections.open(address(), password, "portrait-ping", 500)) {
                 if ("PONG".equals(j.ping())) {
                     return;
                 }

@@ -11,10 +11,16 @@ public final class RedisConnections {
     private RedisConnections() {}
 
     public static Jedis open(RedisAddress address, String clientName, int timeoutMillis) {
+        return open(address, RedisAddress.passwordFromEnvironment(), clientName, timeoutMillis);
+    }
+
+    /** With an explicit password (null for none), for callers that got it from a secret store. */
+    public static Jedis open(
+            RedisAddress address, String password, String clientName, int timeoutMillis) {
         return new Jedis(
                 new HostAndPort(address.host(), address.port()),
                 DefaultJedisClientConfig.builder()
-                        .password(RedisAddress.passwordFromEnvironment())
+                        .password(password)
                         .database(address.database())
                         .connectionTimeoutMillis(Math.min(timeoutMillis, 2000))
                         .socketTimeoutMillis(timeoutMillis)

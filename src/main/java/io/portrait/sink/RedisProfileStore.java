@@ -43,13 +43,21 @@ public final class RedisProfileStore implements AutoCloseable {
     private Jedis jedis;
     private String sha;
 
+    private final String password;
+
+    /** The password comes from the environment ({@value RedisAddress#PASSWORD_ENV}). */
     public RedisProfileStore(RedisAddress address) {
+        this(address, RedisAddress.passwordFromEnvironment());
+    }
+
+    public RedisProfileStore(RedisAddress address, String password) {
         this.address = address;
+        this.password = password;
     }
 
     private Jedis connection() {
         if (jedis == null) {
-            Jedis j = RedisConnections.open(address, "portrait-sink", 10_000);
+            Jedis j = RedisConnections.open(address, password, "portrait-sink", 10_000);
             try {
                 sha = j.scriptLoad(UPSERT_LUA);
             } catch (RuntimeException e) {

@@ -183,6 +183,24 @@ class RedisSinkTest {
     }
 
     @Test
+    void writesToAPasswordProtectedRedisOnlyWithThePassword() {
+        try (RedisServerProcess secured = RedisServerProcess.start("s3cret-for-tests")) {
+            try (RedisProfileStore store =
+                    new RedisProfileStore(secured.address(), "s3cret-for-tests")) {
+                assertThat(store.write(List.of(doc("u1", 1, 1)), 0, 60).written()).isEqualTo(1);
+            }
+            try (RedisProfileStore anonymous = new RedisProfileStore(secured.address(), null)) {
+                assertThatThrownBy(() -> anonymous.write(List.of(doc("u1", 1, 2)), 0, 60))
+                        .hasMessageContaining("NOAUTH");
+            }
+            try (RedisProfileStore wrong = new RedisProfileStore(secured.address(), "guess")) {
+                assertThatThrownBy(() -> wrong.write(List.of(doc("u1", 1, 2)), 0, 60))
+                        .isInstanceOf(RuntimeException.class);
+            }
+        }
+    }
+
+    @Test
     void builderSaysWhatToFix() {
         assertThatThrownBy(() -> RedisSink.builder().build()).hasMessageContaining("setAddress");
         assertThatThrownBy(
