@@ -1,11 +1,9 @@
 package io.portrait.cli;
 
-import io.portrait.config.Topics;
 import io.portrait.demo.TrafficGenerator;
 import io.portrait.replay.Replayed;
 import io.portrait.replay.Replayer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -28,20 +26,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--kafka-bootstrap",
-            paramLabel = "HOST:PORT",
-            description = "Send to this Kafka.")
-    String kafkaBootstrap;
-
-    @Option(
-            names = "--topic",
-            defaultValue = Topics.EVENTS,
-            description = "Events topic (default: ${DEFAULT-VALUE}).")
-    String topic;
-
-    @Option(names = "--out", paramLabel = "FILE", description = "Write JSON lines to FILE instead.")
-    Path out;
+    @picocli.CommandLine.Mixin OutputTargetMixin output;
 
     @Option(
             names = "--users",
@@ -73,10 +58,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((kafkaBootstrap == null) == (out == null)) {
-            throw new ParameterException(
-                    spec.commandLine(), "Give exactly one of --kafka-bootstrap or --out.");
-        }
+        output.validate(spec.commandLine());
         if (users < 1 || rate < 0 || (events != null && events < 1)) {
             throw new ParameterException(
                     spec.commandLine(),
@@ -87,8 +69,7 @@ public final class GenerateCommand implements Callable<Integer> {
         long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         long started = System.nanoTime();
         long n = 0;
-        try (Replayer.Target target =
-                out != null ? Replayer.file(out) : Replayer.kafka(kafkaBootstrap, topic)) {
+        try (Replayer.Target target = output.open()) {
             while (n < limit && System.nanoTime() < deadline) {
                 TrafficGenerator.Record r = gen.next();
                 target.send(

@@ -1,6 +1,5 @@
 package io.portrait.cli;
 
-import io.portrait.config.Topics;
 import io.portrait.replay.Replay;
 import io.portrait.replay.ReplayFormat;
 import io.portrait.replay.Replayer;
@@ -37,23 +36,7 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--format", required = true, description = "online-retail, taobao or jsonl.")
     String format;
 
-    @Option(
-            names = "--kafka-bootstrap",
-            paramLabel = "HOST:PORT",
-            description = "Send to this Kafka.")
-    String kafkaBootstrap;
-
-    @Option(
-            names = "--topic",
-            defaultValue = Topics.EVENTS,
-            description = "Events topic (default: ${DEFAULT-VALUE}).")
-    String topic;
-
-    @Option(
-            names = "--out",
-            paramLabel = "FILE",
-            description = "Write event JSON lines to FILE instead.")
-    Path out;
+    @picocli.CommandLine.Mixin OutputTargetMixin output;
 
     @Option(
             names = "--speed",
@@ -77,10 +60,7 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--csv " + file + " is not a readable file.");
         }
-        if ((kafkaBootstrap == null) == (out == null)) {
-            throw new ParameterException(
-                    spec.commandLine(), "Give exactly one of --kafka-bootstrap or --out.");
-        }
+        output.validate(spec.commandLine());
         if (limit != null && limit < 1) {
             throw new ParameterException(spec.commandLine(), "--limit must be at least 1.");
         }
@@ -88,8 +68,7 @@ public final class ReplayCommand implements Callable<Integer> {
         long started = System.nanoTime();
         long sent;
         try (Replay replay = Replay.open(file, f);
-                Replayer.Target target =
-                        out != null ? Replayer.file(out) : Replayer.kafka(kafkaBootstrap, topic)) {
+                Replayer.Target target = output.open()) {
             sent =
                     Replayer.run(
                             replay,
