@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -142,12 +141,8 @@ class SegmentDriftTest {
                         Harnesses.heap(),
                         null);
         aggregate =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new CentroidAggregator(CONFIG)),
-                        d -> 0,
-                        Types.INT);
-        aggregate.setStateBackend(Harnesses.heap());
-        aggregate.open();
+                Harnesses.keyedBy(
+                        new CentroidAggregator(CONFIG), d -> 0, Types.INT, Harnesses.heap(), null);
         try {
             run(40_000);
             assertThat(model).as("a model after the first phase").isNotNull();

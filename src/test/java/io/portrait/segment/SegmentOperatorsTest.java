@@ -12,7 +12,6 @@ import io.portrait.testing.Harnesses;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -23,6 +22,14 @@ class SegmentOperatorsTest {
     static final PortraitConfig CONFIG =
             PortraitConfig.defaults()
                     .with(Map.of("portrait.segment.k", "2", "portrait.segment.min-samples", "4"));
+
+    static KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel> aggregator(
+            CentroidAggregator fn,
+            org.apache.flink.runtime.state.StateBackend backend,
+            org.apache.flink.runtime.checkpoint.OperatorSubtaskState restore)
+            throws Exception {
+        return Harnesses.keyedBy(fn, d -> 0, Types.INT, backend, restore);
+    }
 
     static ProfilePart part(String user, long orders, long total) {
         CoreFeatures f = new CoreFeatures();
@@ -119,11 +126,7 @@ class SegmentOperatorsTest {
     @Test
     void aDyingClusterIsReseededFromTheLargest() throws Exception {
         CentroidAggregator agg = new CentroidAggregator(CONFIG);
-        try (var h =
-                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
-                        new KeyedProcessOperator<>(agg), d -> 0, Types.INT)) {
-            h.setStateBackend(Harnesses.heap());
-            h.open();
+        try (var h = aggregator(agg, Harnesses.heap(), null)) {
             int d = FeatureVector.D;
             AggregatorState s = AggregatorState.create(2, 16);
             s.initialised = true;
@@ -163,26 +166,13 @@ class SegmentOperatorsTest {
             d.apply(2, x, +1);
             d.sample(i, x);
         }
-        try (var h =
-                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
-                        new KeyedProcessOperator<>(new CentroidAggregator(CONFIG)),
-                        x -> 0,
-                        Types.INT)) {
-            h.setStateBackend(Harnesses.rocksDb());
-            h.open();
+        try (var h = aggregator(new CentroidAggregator(CONFIG), Harnesses.rocksDb(), null)) {
             h.processElement(d, 0);
             h.setProcessingTime(CONFIG.segments().updateInterval().toMillis());
             assertThat(h.extractOutputValues()).hasSize(1);
             snapshot = h.snapshot(1, 1);
         }
-        try (var h =
-                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
-                        new KeyedProcessOperator<>(new CentroidAggregator(CONFIG)),
-                        x -> 0,
-                        Types.INT)) {
-            h.setStateBackend(Harnesses.rocksDb());
-            h.initializeState(snapshot);
-            h.open();
+        try (var h = aggregator(new CentroidAggregator(CONFIG), Harnesses.rocksDb(), snapshot)) {
             ClusterDelta more = ClusterDelta.empty(3);
             more.apply(0, at(0.2), +1);
             h.processElement(more, 0);
@@ -196,13 +186,7 @@ class SegmentOperatorsTest {
 
     @Test
     void theAggregatorInitialisesFromTheSampleAndPublishesVersions() throws Exception {
-        try (var h =
-                new KeyedOneInputStreamOperatorTestHarness<Integer, ClusterDelta, SegmentModel>(
-                        new KeyedProcessOperator<>(new CentroidAggregator(CONFIG)),
-                        d -> 0,
-                        Types.INT)) {
-            h.setStateBackend(Harnesses.heap());
-            h.open();
+        try (var h = aggregator(new CentroidAggregator(CONFIG), Harnesses.heap(), null)) {
             ClusterDelta d = ClusterDelta.empty(3);
             for (int i = 0; i < 8; i++) {
                 double[] x = at(i < 4 ? 0.1 * i : 5 + 0.1 * i);

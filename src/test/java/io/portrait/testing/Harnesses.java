@@ -36,9 +36,20 @@ public final class Harnesses {
             StateBackend backend,
             OperatorSubtaskState restore)
             throws Exception {
+        return keyedBy(fn, key, Types.STRING, backend, restore);
+    }
+
+    /** A keyed harness for any key type (e.g. the aggregator's constant Integer key). */
+    public static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> keyedBy(
+            KeyedProcessFunction<K, IN, OUT> fn,
+            KeySelector<IN, K> key,
+            org.apache.flink.api.common.typeinfo.TypeInformation<K> keyType,
+            StateBackend backend,
+            OperatorSubtaskState restore)
+            throws Exception {
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(fn), key, Types.STRING, 128, 1, 0);
+                        new KeyedProcessOperator<>(fn), key, keyType, 128, 1, 0);
         return init(h, backend, restore);
     }
 
