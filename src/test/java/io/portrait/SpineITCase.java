@@ -75,6 +75,7 @@ class SpineITCase extends PortraitITCase {
         for (Sent s : sent) {
             switch (s.record().kind()) {
                 case VALID -> {
+                    s.metadata().get(); // a failed send must fail the test, not miscount it
                     valid++;
                     expectedTotals.merge(s.record().userId(), 1L, Long::sum);
                 }
@@ -106,6 +107,34 @@ class SpineITCase extends PortraitITCase {
                                         .as("DLQ records")
                                         .isEqualTo(expectedDlq.size());
                             });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // Say which users differ and how, so a rare miss can be diagnosed from the CI log.
+            try (Jedis j = RedisConnections.open(services.redis.address(), "test", 10_000)) {
+                int shown = 0;
+                for (var entry : expectedTotals.entrySet()) {
+                    String doc = j.get(RedisKeys.profile(entry.getKey()));
+                    long total =
+                            doc == null
+                                    ? -1
+                                    : new ObjectMapper()
+                                            .readTree(doc)
+                                            .get("counts")
+                                            .get("total")
+                                            .asLong();
+                    if (total != entry.getValue() && shown++ < 20) {
+                        System.err.println(
+                                "spine: "
+                                        + entry.getKey()
+                                        + " expected "
+                                        + entry.getValue()
+                                        + " in Redis "
+                                        + (doc == null
+                                                ? "no profile"
+                                                : doc.substring(0, Math.min(120, doc.length()))));
+                    }
+                }
+            }
+            throw e;
         } finally {
             job.cancel().get();
         }

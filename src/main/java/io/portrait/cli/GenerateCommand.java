@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Generate behaviour traffic (user archetypes, sessions, multi-line orders, scraper bots,"
-                    + " 1 % malformed records, 2 % duplicates) with the event time of now, into Kafka"
+                    + " 1 %% malformed records, 2 %% duplicates) with the event time of now, into Kafka"
                     + " or a file of JSON lines."
         })
 public final class GenerateCommand implements Callable<Integer> {
