@@ -1,0 +1,146 @@
+package io.portrait.predict;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The exported ONNX graph computes what the Java reference computes, step by step or at once. */
+class OnnxParityTest {
+    static final int H = 32;
+
+    static LstmNet randomNet(long seed) {
+        Random r = new Random(seed);
+        LstmNet net = new LstmNet(Encoding.FEATURES, H, Encoding.CLASSES);
+        for (int i = 0; i < net.params.length; i++) {
+            net.params[i] = (r.nextDouble() * 2 - 1) * 0.5;
+        }
+        return net;
+    }
+
+    static byte[] export(LstmNet net, String name) {
+        return OnnxExport.toOnnx(
+                net,
+                new ModelInfo(
+                                name,
+                                Encoding.VERSION,
+                                Encoding.FEATURES,
+                                H,
+                                Encoding.CLASSES,
+                                10,
+                                Duration.ofDays(2))
+                        .toMetadata());
+    }
+
+    @Test
+    void stepwiseFullSequenceAndJavaAgree() {
+        LstmNet net = randomNet(11);
+        OnnxModel model = OnnxModel.acquire(export(net, "parity"));
+        try {
+            Random r = new Random(5);
+            int users = 4;
+            int seq = 30;
+            int f = Encoding.FEATURES;
+            float[][][] xs = new float[users][seq][f];
+            for (float[][] user : xs) {
+                for (float[] x : user) {
+                    for (int k = 0; k < f; k++) {
+                        x[k] = (float) (r.nextGaussian() * (k < Encoding.CLASSES ? 0.5 : 1));
+                    }
+                }
+            }
+            // Java reference, per user.
+            double[][] javaH = new double[users][H];
+            double[][] javaC = new double[users][H];
+            double[][] javaProbs = new double[users][Encoding.CLASSES];
+            double[][] javaBinary = new double[users][2];
+            // ORT, one step at a time with the state carried in a batch of all users.
+            float[] h = new float[users * H];
+            float[] c = new float[users * H];
+            OnnxModel.Output last = null;
+            double worst = 0;
+            for (int t = 0; t < seq; t++) {
+                float[] x = new float[users * f];
+                for (int u = 0; u < users; u++) {
+                    System.arraycopy(xs[u][t], 0, x, u * f, f);
+                    net.step(xs[u][t], javaH[u], javaC[u], javaProbs[u], javaBinary[u]);
+                }
+                last = model.run(1, users, x, h, c);
+                h = last.h();
+                c = last.c();
+                for (int u = 0; u < users; u++) {
+                    for (int k = 0; k < Encoding.CLASSES; k++) {
+                        worst =
+                                Math.max(
+                                        worst,
+                                        Math.abs(
+                                                last.nextAction()[u * Encoding.CLASSES + k]
+                                                        - javaProbs[u][k]));
+                    }
+                    for (int k = 0; k < 2; k++) {
+                        worst =
+                                Math.max(
+                                        worst,
+                                        Math.abs(last.binary()[u * 2 + k] - javaBinary[u][k]));
+                    }
+                    for (int j = 0; j < H; j++) {
+                        worst = Math.max(worst, Math.abs(h[u * H + j] - javaH[u][j]));
+                        worst = Math.max(worst, Math.abs(c[u * H + j] - javaC[u][j]));
+                    }
+                }
+            }
+            assertThat(worst).as("ORT step vs Java").isLessThanOrEqualTo(1e-5);
+
+            // ORT over the whole sequence at once from zeros.
+            float[] all = new float[seq * users * f];
+            for (int t = 0; t < seq; t++) {
+                for (int u = 0; u < users; u++) {
+                    System.arraycopy(xs[u][t], 0, all, (t * users + u) * f, f);
+                }
+            }
+            OnnxModel.Output full =
+                    model.run(seq, users, all, new float[users * H], new float[users * H]);
+            assertThat(maxDiff(full.h(), last.h())).as("full vs step h").isLessThanOrEqualTo(1e-5);
+            assertThat(maxDiff(full.c(), last.c())).as("full vs step c").isLessThanOrEqualTo(1e-5);
+            assertThat(maxDiff(full.nextAction(), last.nextAction())).isLessThanOrEqualTo(1e-5);
+            assertThat(maxDiff(full.binary(), last.binary())).isLessThanOrEqualTo(1e-5);
+            // The states actually moved: the comparison is not between zeros.
+            assertThat(maxDiff(last.h(), new float[users * H])).isGreaterThan(0.05);
+        } finally {
+            model.release();
+        }
+    }
+
+    @Test
+    void sessionsAreSharedPerDigestAndClosedByTheLastUser() {
+        byte[] bytes = export(randomNet(1), "shared");
+        int before = OnnxModel.openSessions();
+        OnnxModel a = OnnxModel.acquire(bytes);
+        OnnxModel b = OnnxModel.acquire(bytes.clone());
+        assertThat(a).isSameAs(b);
+        assertThat(OnnxModel.openSessions()).isEqualTo(before + 1);
+        a.release();
+        assertThat(OnnxModel.openSessions()).isEqualTo(before + 1);
+        b.release();
+        assertThat(OnnxModel.openSessions()).isEqualTo(before);
+    }
+
+    @Test
+    void aWrongDigestIsRefusedWithBothDigests() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("model", ".onnx");
+        java.nio.file.Files.write(file, export(randomNet(2), "digest"));
+        ModelRef ref = new ModelRef("m", 2, file.toUri().toString(), "00ff");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OnnxModel.acquire(ref))
+                .hasMessageContaining("00ff")
+                .hasMessageContaining(OnnxModel.sha256(java.nio.file.Files.readAllBytes(file)));
+    }
+
+    static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+}
