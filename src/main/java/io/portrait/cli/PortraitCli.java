@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TopicsCommand.class,
             ProfileCommand.class,
+            TrainCommand.class,
+            EvaluateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class PortraitCli implements Runnable {
