@@ -9,6 +9,7 @@ import io.portrait.event.DeadLetter;
 import io.portrait.event.Event;
 import io.portrait.event.Ingested;
 import io.portrait.ingest.RouteDeadLetters;
+import io.portrait.predict.PredictionOperator;
 import io.portrait.profile.DeduplicateFunction;
 import io.portrait.profile.Descriptors;
 import io.portrait.profile.ProfileAssembler;
@@ -20,6 +21,7 @@ import io.portrait.quality.DataQualityFunction;
 import io.portrait.segment.CentroidAggregator;
 import io.portrait.segment.SegmentAssigner;
 import io.portrait.segment.SegmentModel;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -96,8 +98,21 @@ public final class Pipeline {
                         .setParallelism(1)
                         .setMaxParallelism(1);
 
+        // The sequence model: one LSTM step per event, batched across users (PredictionOperator).
+        DataStream<ProfilePart> predicted = segmented;
+        if (config.predict().enabled()) {
+            predicted =
+                    DataStreamUtils.reinterpretAsKeyedStream(segmented, ProfilePart::getUserId)
+                            .connect(controlMessages.broadcast())
+                            .transform(
+                                    "Predict (LSTM, ONNX Runtime)",
+                                    TypeInformation.of(ProfilePart.class),
+                                    new PredictionOperator(config))
+                            .uid("predict");
+        }
+
         SingleOutputStreamOperator<ProfileRecord> profiles =
-                DataStreamUtils.reinterpretAsKeyedStream(segmented, ProfilePart::getUserId)
+                DataStreamUtils.reinterpretAsKeyedStream(predicted, ProfilePart::getUserId)
                         .connect(broadcast)
                         .process(new ProfileAssembler(config))
                         .uid("profile-assembler")

@@ -44,8 +44,20 @@ public record PortraitConfig(
         String changesTopic,
         Features features,
         Quality quality,
-        Segments segments)
+        Segments segments,
+        Predict predict)
         implements Serializable {
+
+    /** Settings of the sequence model (docs/models/next-action.md). */
+    public record Predict(
+            boolean enabled,
+            String model,
+            int batchSize,
+            Duration maxDelay,
+            int history,
+            Duration silenceTick,
+            int silenceTicks)
+            implements Serializable {}
 
     /** Settings of online segmentation. */
     public record Segments(
@@ -131,7 +143,15 @@ public record PortraitConfig(
                         atLeast(conf, SEGMENT_MIN_SAMPLES, 2),
                         atLeast(conf, SEGMENT_RESERVOIR, 16),
                         nonNegativeDouble(conf, SEGMENT_MARGIN),
-                        fraction(conf, SEGMENT_RESEED_FRACTION)));
+                        fraction(conf, SEGMENT_RESEED_FRACTION)),
+                new Predict(
+                        conf.get(PREDICT_ENABLED),
+                        nonBlank(conf, PREDICT_MODEL),
+                        between(conf, PREDICT_BATCH_SIZE, 1, 4096),
+                        positive(conf, PREDICT_MAX_DELAY),
+                        between(conf, PREDICT_HISTORY, 1, 64),
+                        nonNegative(conf, PREDICT_SILENCE_TICK),
+                        between(conf, PREDICT_SILENCE_TICKS, 1, 1000)));
     }
 
     public static PortraitConfig defaults() {
@@ -194,6 +214,13 @@ public record PortraitConfig(
         conf.set(SEGMENT_RESERVOIR, segments.reservoir());
         conf.set(SEGMENT_MARGIN, segments.margin());
         conf.set(SEGMENT_RESEED_FRACTION, segments.reseedFraction());
+        conf.set(PREDICT_ENABLED, predict.enabled());
+        conf.set(PREDICT_MODEL, predict.model());
+        conf.set(PREDICT_BATCH_SIZE, predict.batchSize());
+        conf.set(PREDICT_MAX_DELAY, predict.maxDelay());
+        conf.set(PREDICT_HISTORY, predict.history());
+        conf.set(PREDICT_SILENCE_TICK, predict.silenceTick());
+        conf.set(PREDICT_SILENCE_TICKS, predict.silenceTicks());
         return conf;
     }
 

@@ -332,4 +332,57 @@ public final class PortraitOptions {
                     .withDescription(
                             "A cluster whose weight falls below this fraction of the largest is"
                                     + " re-seeded by splitting the largest.");
+
+    public static final ConfigOption<Boolean> PREDICT_ENABLED =
+            ConfigOptions.key("portrait.predict.enabled")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Run the LSTM (ONNX Runtime) on every event and add `predictions` to"
+                                    + " profiles.");
+
+    public static final ConfigOption<String> PREDICT_MODEL =
+            ConfigOptions.key("portrait.predict.model")
+                    .stringType()
+                    .defaultValue("classpath:models/next-action-v1.onnx")
+                    .withDescription(
+                            "Model used until a `model` control record names another: file:/…, a"
+                                    + " path, or classpath:….");
+
+    public static final ConfigOption<Integer> PREDICT_BATCH_SIZE =
+            ConfigOptions.key("portrait.predict.batch-size")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription(
+                            "Steps (of different users) per ONNX Runtime call; a full batch runs"
+                                    + " at once.");
+
+    public static final ConfigOption<Duration> PREDICT_MAX_DELAY =
+            ConfigOptions.key("portrait.predict.max-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(20))
+                    .withDescription(
+                            "Longest a step waits for its batch to fill (processing time).");
+
+    public static final ConfigOption<Integer> PREDICT_HISTORY =
+            ConfigOptions.key("portrait.predict.history")
+                    .intType()
+                    .defaultValue(12)
+                    .withDescription(
+                            "Latest events kept per user to rebuild the LSTM state when a new"
+                                    + " model arrives.");
+
+    public static final ConfigOption<Duration> PREDICT_SILENCE_TICK =
+            ConfigOptions.key("portrait.predict.silence-tick")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(6))
+                    .withDescription(
+                            "Event-time step at which a silent user's churn risk is re-published"
+                                    + " (0 s: never).");
+
+    public static final ConfigOption<Integer> PREDICT_SILENCE_TICKS =
+            ConfigOptions.key("portrait.predict.silence-ticks")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("Silence updates after a user's last event, at most.");
 }

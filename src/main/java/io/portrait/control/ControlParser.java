@@ -82,6 +82,10 @@ public final class ControlParser {
                     && io.portrait.segment.SegmentModel.CONTROL_ID.equals(id)) {
                 io.portrait.segment.SegmentModel.fromJson(version.longValue(), payload.toString());
             }
+            if ("model".equals(kind)) {
+                io.portrait.predict.ModelRef.fromPayload(
+                        id, version.longValue(), payload.toString());
+            }
             if (Settings.KIND.equals(kind)) {
                 Settings setting = Settings.byId(id);
                 if (setting == null) {

@@ -28,8 +28,31 @@ public class ModelRef {
         this.sha256 = sha256;
     }
 
-    public static ModelRef shippedDefault() {
-        return new ModelRef("next-action", 0, DEFAULT_URI, null);
+    /**
+     * Reads a {@code model} control payload {@code {"uri": "...", "sha256": "..."}}; throws with a
+     * message naming the field to fix (the record then goes to the control DLQ).
+     */
+    public static ModelRef fromPayload(String id, long version, String payload) {
+        try {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(payload);
+            String uri = node.path("uri").asText("");
+            String sha = node.path("sha256").asText("");
+            if (uri.isBlank()) {
+                throw new IllegalArgumentException(
+                        "model payload needs \"uri\" (file:/…, a path or classpath:…)");
+            }
+            if (!sha.matches("[0-9a-fA-F]{64}")) {
+                throw new IllegalArgumentException(
+                        "model payload needs \"sha256\": 64 hex digits of the file");
+            }
+            if (version < 1) {
+                throw new IllegalArgumentException("a model record needs version >= 1");
+            }
+            return new ModelRef(id, version, uri, sha.toLowerCase(java.util.Locale.ROOT));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(
+                    "model payload is not JSON: " + e.getOriginalMessage());
+        }
     }
 
     /** The label the profile shows: {@code id@version}. */

@@ -6,6 +6,10 @@ import io.portrait.segment.SegmentPart;
 public class AssemblerState {
     public CoreFeatures core;
     public SegmentPart segment;
+    public io.portrait.predict.PredictionPart predictions;
+
+    /** Silence-update number of the pending part (0: an event's part). */
+    public int silenceTick;
 
     /** A part arrived since the last write. */
     public boolean dirty;

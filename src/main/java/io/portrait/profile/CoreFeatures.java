@@ -56,6 +56,9 @@ public class CoreFeatures {
     /** True once the user has been erased and nothing was applied since. */
     public boolean erased;
 
+    /** Event time of the pending silence-update timer, 0 when none is registered. */
+    public long silenceTimer;
+
     public CoreFeatures() {}
 
     public CoreFeatures copy() {
@@ -64,6 +67,7 @@ public class CoreFeatures {
         c.total = total;
         c.firstSeen = firstSeen;
         c.lastSeen = lastSeen;
+        c.silenceTimer = silenceTimer;
         c.typeCounts = typeCounts.clone();
         c.late = late;
         c.botSuspected = botSuspected;

@@ -133,6 +133,8 @@ public final class ProfileAssembler
         if (part.core != null) {
             st.core = part.core;
             st.segment = part.segment;
+            st.predictions = part.predictions;
+            st.silenceTick = part.silenceTick;
         }
         long now = ctx.timerService().currentProcessingTime();
         long intervalMillis = intervalMillis(ctx);
@@ -196,12 +198,22 @@ public final class ProfileAssembler
                         epoch,
                         core.version,
                         ProfileDocument.render(
-                                epoch, userId, core, st.segment, asOf, money, features),
+                                epoch,
+                                userId,
+                                core,
+                                st.segment,
+                                st.predictions,
+                                st.silenceTick,
+                                asOf,
+                                money,
+                                features),
                         false));
         // Nothing is kept once written: the assembler holds a user's parts only while a write
         // is pending (about one coalescing interval), so its state stays small.
         st.core = null;
         st.segment = null;
+        st.predictions = null;
+        st.silenceTick = 0;
         st.dirty = false;
         written.inc();
     }

@@ -24,6 +24,12 @@ import org.apache.flink.util.Collector;
  * retention — forgetting a user inactive that long. A bounded input's final watermark never
  * triggers retention (no "silence" effects at end of input). Erase deletes the timers this function
  * registered and keeps only the version counter.
+ *
+ * <p>Silence updates: {@code predict.silence-tick} after a user's latest event, and at each tick
+ * after that up to {@code predict.silence-ticks}, the function re-sends the user's features marked
+ * {@link ProfilePart#silenceAt} so the churn risk downstream can rise while the user stays quiet.
+ * One timer per user at a time: an event does not move it; when it fires early (the user was active
+ * since) it is re-armed from the latest event. The end of a bounded input fires none.
  */
 public final class ProfileCoreFunction extends KeyedProcessFunction<String, Event, ProfilePart> {
 
@@ -32,6 +38,9 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
     private final long orderHorizonMillis;
     private final long cleanupIntervalMillis;
     private final PortraitConfig.Features features;
+    private final boolean predict;
+    private final long silenceTickMillis;
+    private final int silenceTicks;
 
     private transient ValueState<CoreFeatures> state;
     private transient ValueState<Long> versionFloor;
@@ -45,6 +54,9 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
         this.orderHorizonMillis = config.dedupHorizon().toMillis();
         this.cleanupIntervalMillis = config.dedupCleanupInterval().toMillis();
         this.features = config.features();
+        this.predict = config.predict().enabled();
+        this.silenceTickMillis = predict ? config.predict().silenceTick().toMillis() : 0;
+        this.silenceTicks = config.predict().silenceTicks();
     }
 
     @Override
@@ -143,8 +155,40 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
         if (features.retention().toMillis() > 0) {
             ctx.timerService().registerEventTimeTimer(retentionTimer(f.lastSeen));
         }
+        if (silenceTickMillis > 0 && f.silenceTimer == 0) {
+            f.silenceTimer = f.lastSeen + silenceTickMillis;
+            ctx.timerService().registerEventTimeTimer(f.silenceTimer);
+        }
         state.update(f);
-        out.collect(ProfilePart.core(e.userId(), f));
+        ProfilePart part = ProfilePart.core(e.userId(), f);
+        if (predict && behavioural) {
+            part.step = io.portrait.predict.StepInput.of(e);
+        }
+        out.collect(part);
+    }
+
+    /** A silence timer fired: send a silence update, and arm the next tick if any is left. */
+    private void silence(long timestamp, OnTimerContext ctx, Collector<ProfilePart> out)
+            throws Exception {
+        CoreFeatures f = state.value();
+        if (f == null || f.silenceTimer != timestamp) {
+            return;
+        }
+        f.silenceTimer = 0;
+        if (ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+            long tick = (timestamp - f.lastSeen) / silenceTickMillis;
+            if (tick >= 1 && tick <= silenceTicks) {
+                ProfilePart part = ProfilePart.core(ctx.getCurrentKey(), f);
+                part.silenceAt = timestamp;
+                part.silenceTick = (int) tick;
+                out.collect(part);
+            }
+            if (tick < silenceTicks) {
+                f.silenceTimer = f.lastSeen + (Math.max(tick, 0) + 1) * silenceTickMillis;
+                ctx.timerService().registerEventTimeTimer(f.silenceTimer);
+            }
+        }
+        state.update(f);
     }
 
     private void purchase(CoreFeatures f, Event e, Context ctx) throws Exception {
@@ -211,6 +255,9 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
         if (features.retention().toMillis() > 0 && f.lastSeen != Long.MIN_VALUE) {
             ctx.timerService().deleteEventTimeTimer(retentionTimer(f.lastSeen));
         }
+        if (f.silenceTimer != 0) {
+            ctx.timerService().deleteEventTimeTimer(f.silenceTimer);
+        }
         forget(f.version);
     }
 
@@ -223,6 +270,9 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ProfilePart> out)
             throws Exception {
+        if (silenceTickMillis > 0) {
+            silence(timestamp, ctx, out);
+        }
         long oldest = orderIds.evict(timestamp, orderHorizonMillis);
         if (oldest != Long.MAX_VALUE) {
             ctx.timerService().registerEventTimeTimer(orderTimer(oldest));

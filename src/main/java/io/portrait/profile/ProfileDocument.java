@@ -31,6 +31,29 @@ public final class ProfileDocument {
 
     private ProfileDocument() {}
 
+    /** Next-action classes shown in a profile: the most likely ones, at most this many. */
+    static final int NEXT_ACTIONS_SHOWN = 5;
+
+    private static void writePredictions(JsonGenerator g, io.portrait.predict.PredictionPart p)
+            throws IOException {
+        g.writeObjectFieldStart("predictions");
+        g.writeObjectFieldStart("next_action");
+        Integer[] order = new Integer[p.nextAction.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(p.nextAction[b], p.nextAction[a]));
+        for (int i = 0; i < Math.min(NEXT_ACTIONS_SHOWN, order.length); i++) {
+            EventType t = EventType.values()[order[i]];
+            g.writeNumberField(t.wireName(), round(p.nextAction[order[i]], 3));
+        }
+        g.writeEndObject();
+        g.writeNumberField("purchase_soon", round(p.purchaseSoon, 3));
+        g.writeNumberField("churn_risk", round(p.churnRisk, 3));
+        g.writeStringField("model_version", p.modelVersion);
+        g.writeEndObject();
+    }
+
     /**
      * @param asOf the event time the document describes: max(last_seen, watermark)
      */
@@ -39,6 +62,8 @@ public final class ProfileDocument {
             String userId,
             CoreFeatures f,
             SegmentPart segment,
+            io.portrait.predict.PredictionPart predictions,
+            int silenceTick,
             long asOf,
             Money money,
             PortraitConfig.Features features) {
@@ -47,6 +72,9 @@ public final class ProfileDocument {
             g.writeStartObject();
             g.writeNumberField("epoch", epoch);
             g.writeNumberField("version", f.version);
+            if (silenceTick > 0) {
+                g.writeNumberField("tick", silenceTick);
+            }
             g.writeStringField("user_id", userId);
             g.writeStringField("updated_at", iso(asOf));
             g.writeStringField("first_seen", iso(f.firstSeen));
@@ -183,6 +211,10 @@ public final class ProfileDocument {
                 }
                 g.writeEndArray();
                 g.writeEndObject();
+            }
+
+            if (predictions != null) {
+                writePredictions(g, predictions);
             }
 
             Demographics d = f.demographics;

@@ -15,6 +15,21 @@ public class ProfilePart {
     /** The segment group (set by the segment assigner), or null. */
     public SegmentPart segment;
 
+    /** What the sequence model sees of the event behind this part; null if it should not see it. */
+    public io.portrait.predict.StepInput step;
+
+    /**
+     * Event time of a silence update (no new event: the user has been quiet since {@code
+     * core.lastSeen}), or 0 for a part caused by an event.
+     */
+    public long silenceAt;
+
+    /** How many silence updates since the user's latest event (0 for an event's part). */
+    public int silenceTick;
+
+    /** The predictions group (set by the prediction operator), or null. */
+    public io.portrait.predict.PredictionPart predictions;
+
     public ProfilePart() {}
 
     public static ProfilePart core(String userId, CoreFeatures core) {

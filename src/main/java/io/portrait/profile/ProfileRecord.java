@@ -19,4 +19,32 @@ public record ProfileRecord(
     public boolean newerThan(long otherEpoch, long otherVersion) {
         return epoch > otherEpoch || (epoch == otherEpoch && version > otherVersion);
     }
+
+    /** True if this record should replace {@code other}: (epoch, version, silence tick) order. */
+    public boolean newerThan(ProfileRecord other) {
+        if (epoch != other.epoch || version != other.version) {
+            return newerThan(other.epoch, other.version);
+        }
+        return tick() > other.tick();
+    }
+
+    /**
+     * The silence-update number in the document's prefix ({@code "tick":k} right after the version;
+     * 0 when absent): a silence update has the version of the user's latest event.
+     */
+    public int tick() {
+        if (json == null) {
+            return 0;
+        }
+        int at = json.indexOf(",\"tick\":");
+        if (at < 0 || at > 64) {
+            return 0;
+        }
+        int i = at + 8;
+        int n = 0;
+        while (i < json.length() && Character.isDigit(json.charAt(i))) {
+            n = n * 10 + (json.charAt(i++) - '0');
+        }
+        return n;
+    }
 }

@@ -19,7 +19,9 @@ public final class RedisProfileStore implements AutoCloseable {
     /**
      * KEYS[1] profile key; ARGV epoch, version, document, ttl seconds (0 = none). Compares the
      * stored document's fixed prefix, so it never parses JSON and touches a single key (works on
-     * Redis Cluster). Returns 1 if written, 0 if the stored pair was equal or newer.
+     * Redis Cluster): (epoch, version), then for equal ones the silence tick that may follow the
+     * version ({@code "tick":k}, 0 when absent). Returns 1 if written, 0 if the stored document was
+     * equal or newer.
      */
     public static final String UPSERT_LUA =
             "local cur = redis.call('GETRANGE', KEYS[1], 0, 63)\n"
@@ -28,7 +30,12 @@ public final class RedisProfileStore implements AutoCloseable {
                     + "  if e then\n"
                     + "    local ne, nv = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
                     + "    e, v = tonumber(e), tonumber(v)\n"
-                    + "    if ne < e or (ne == e and nv <= v) then return 0 end\n"
+                    + "    if ne < e or (ne == e and nv < v) then return 0 end\n"
+                    + "    if ne == e and nv == v then\n"
+                    + "      local t = tonumber(string.match(cur, '^{\"epoch\":%d+,\"version\":%d+,\"tick\":(%d+)') or '0')\n"
+                    + "      local nt = tonumber(string.match(ARGV[3], '^{\"epoch\":%d+,\"version\":%d+,\"tick\":(%d+)') or '0')\n"
+                    + "      if nt <= t then return 0 end\n"
+                    + "    end\n"
                     + "  end\n"
                     + "end\n"
                     + "local ttl = tonumber(ARGV[4])\n"

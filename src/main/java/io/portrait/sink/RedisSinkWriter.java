@@ -60,7 +60,7 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
     @Override
     public void write(ProfileRecord record, Context context) throws InterruptedException {
         ProfileRecord previous = buffer.get(record.key());
-        if (previous == null || record.newerThan(previous.epoch(), previous.version())) {
+        if (previous == null || record.newerThan(previous)) {
             buffer.put(record.key(), record);
         }
         if (buffer.size() >= batchSize) {

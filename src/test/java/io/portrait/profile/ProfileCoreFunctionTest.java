@@ -78,8 +78,48 @@ class ProfileCoreFunctionTest {
             assertThat(Harnesses.keysWithState(h, ORDERS)).isEqualTo(1);
             h.processWatermark(T0 + 2 * HOUR);
             assertThat(Harnesses.keysWithState(h, ORDERS)).isZero();
-            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numEventTimeTimers()).as("only the silence timer is left").isEqualTo(1);
             assertThat(Harnesses.keysWithState(h, CORE)).as("features stay").isEqualTo(1);
+        }
+    }
+
+    static List<ProfilePart> silenceParts(
+            KeyedOneInputStreamOperatorTestHarness<String, Event, ProfilePart> h) {
+        return h.extractOutputValues().stream().filter(p -> p.silenceAt > 0).toList();
+    }
+
+    @Test
+    void silentUsersGetSilenceUpdatesAtEachTickUpToTheLimit() throws Exception {
+        try (var h = harness(null)) {
+            h.processElement(event("u1", "a", EventType.VIEW, T0), T0);
+            assertThat(h.extractOutputValues().get(0).step)
+                    .as("the model sees the event")
+                    .isNotNull();
+            // Active again after 4 h: the 6 h timer fires early and re-arms from the new event.
+            h.processElement(event("u1", "b", EventType.CLICK, T0 + 4 * HOUR), T0);
+            h.processWatermark(T0 + 6 * HOUR);
+            assertThat(silenceParts(h)).isEmpty();
+            h.processWatermark(T0 + 4 * HOUR + 30 * HOUR);
+            List<ProfilePart> ticks = silenceParts(h);
+            assertThat(ticks).extracting(p -> p.silenceTick).containsExactly(1, 2, 3, 4);
+            assertThat(ticks)
+                    .extracting(p -> p.silenceAt - (T0 + 4 * HOUR))
+                    .containsExactly(6 * HOUR, 12 * HOUR, 18 * HOUR, 24 * HOUR);
+            assertThat(ticks).allMatch(p -> p.step == null && p.core.version == 2);
+            assertThat(h.numEventTimeTimers()).as("the chain ends after four ticks").isZero();
+
+            // A new event starts a new chain.
+            h.processElement(event("u1", "c", EventType.VIEW, T0 + 40 * HOUR), T0);
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theEndOfABoundedInputSendsNoSilenceUpdate() throws Exception {
+        try (var h = harness(null)) {
+            h.processElement(event("u1", "a", EventType.VIEW, T0), T0);
+            h.processWatermark(Long.MAX_VALUE);
+            assertThat(silenceParts(h)).isEmpty();
         }
     }
 
@@ -97,7 +137,7 @@ class ProfileCoreFunctionTest {
             assertThat(Harnesses.keysWithState(h, CORE)).as("no features remain").isZero();
             assertThat(Harnesses.keysWithState(h, Descriptors.versionFloor().getName()))
                     .isEqualTo(1);
-            assertThat(h.numEventTimeTimers()).as("order-id timers deleted").isZero();
+            assertThat(h.numEventTimeTimers()).as("order-id and silence timers deleted").isZero();
 
             h.processElement(event("u1", "c", EventType.VIEW, T0 + 2), T0);
             CoreFeatures after = last(h);

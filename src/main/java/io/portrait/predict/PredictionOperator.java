@@ -1,0 +1,445 @@
+package io.portrait.predict;
+
+import io.portrait.config.PortraitConfig;
+import io.portrait.control.ControlMessage;
+import io.portrait.event.EventType;
+import io.portrait.profile.ProfilePart;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Advances each user's LSTM by one step per event, batching steps of many users into one ONNX
+ * Runtime call, and attaches {@code predictions} to the profile part it passes on.
+ *
+ * <p>Input 1 is keyed by user: profile parts from the segment assigner. A part that carries a
+ * {@link StepInput} needs a model step; others (erase markers, silence ticks, bot-flagged events)
+ * are answered from state. Parts of one user leave in arrival order: while a user has a step
+ * queued, later parts of that user queue behind it, and each batch holds at most one step per user
+ * (step k+1 needs step k's (h, c)). A flush runs every queued part through as many batches as it
+ * takes; it happens when {@code batch-size} steps are queued, {@code max-delay} after the first
+ * queued step, before a watermark is forwarded, before a checkpoint barrier, and at the end of
+ * input — so nothing is in flight across a checkpoint, and no part is overtaken by a watermark.
+ *
+ * <p>Input 2 is the broadcast control stream: a {@code model} record with id {@value #MODEL_ID}
+ * switches every task to a new model (loaded once per JVM, checked by sha256); a tombstone goes
+ * back to the configured one. A user whose (h, c) came from another model is rebuilt by running the
+ * user's last steps (kept in state) through the new model.
+ */
+public final class PredictionOperator extends AbstractStreamOperator<ProfilePart>
+        implements TwoInputStreamOperator<ProfilePart, ControlMessage, ProfilePart> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(PredictionOperator.class);
+
+    /** The control id of the next-action model: records {@code model:next-action}. */
+    public static final String MODEL_ID = "next-action";
+
+    /** Weight of the latest prediction in the streaming accuracy and log-loss. */
+    static final double FEEDBACK_ALPHA = 0.001;
+
+    private final PortraitConfig.Predict settings;
+
+    private transient ValueState<PredictionState> state;
+    private transient ListState<ModelRef> modelState;
+    private transient ModelRef ref;
+    private transient OnnxModel model;
+    private transient String modelLabel;
+    private transient LinkedHashMap<String, ArrayDeque<StreamRecord<ProfilePart>>> queues;
+    private transient int queuedSteps;
+    private transient ScheduledFuture<?> flushTimer;
+
+    private transient Counter steps;
+    private transient Counter batches;
+    private transient Counter rebuilds;
+    private transient Counter modelFailures;
+    private transient Map<String, Feedback> feedback;
+    private transient volatile double lastBatchMillis;
+
+    public PredictionOperator(PortraitConfig config) {
+        this.settings = config.predict();
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        modelState =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>("prediction-model", ModelRef.class));
+        ModelRef restored = null;
+        for (ModelRef r : modelState.get()) {
+            if (restored == null || r.version > restored.version) {
+                restored = r;
+            }
+        }
+        ref = restored;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        state =
+                getPartitionedState(
+                        new ValueStateDescriptor<>("prediction", PredictionState.class));
+        queues = new LinkedHashMap<>();
+        feedback = new HashMap<>();
+        MetricGroup g = getMetricGroup();
+        steps = g.counter("predictionSteps");
+        batches = g.counter("predictionBatches");
+        rebuilds = g.counter("predictionStateRebuilds");
+        modelFailures = g.counter("modelLoadFailures");
+        g.gauge("predictionBatchMillis", () -> lastBatchMillis);
+        g.gauge(
+                "predictionMeanBatchSize",
+                () ->
+                        batches.getCount() == 0
+                                ? 0.0
+                                : steps.getCount() / (double) batches.getCount());
+        if (ref == null) {
+            ref = configured();
+        }
+        try {
+            use(ref, OnnxModel.acquire(ref));
+        } catch (Exception e) {
+            if (ref.version == 0) {
+                throw new IllegalArgumentException(
+                        "portrait.predict.model " + ref.uri + " cannot be used: " + e.getMessage(),
+                        e);
+            }
+            // A restored reference that no longer loads: fall back to the configured model.
+            LOG.error(
+                    "model {} no longer loads ({}); using the configured one", ref, e.getMessage());
+            modelFailures.inc();
+            ref = configured();
+            use(ref, OnnxModel.acquire(ref));
+        }
+    }
+
+    private ModelRef configured() {
+        return new ModelRef(MODEL_ID, 0, settings.model(), null);
+    }
+
+    private void use(ModelRef newRef, OnnxModel newModel) {
+        if (model != null) {
+            model.release();
+        }
+        ref = newRef;
+        model = newModel;
+        modelLabel = newRef.version == 0 ? newModel.info().name() : newRef.label();
+        LOG.info(
+                "predictions use model {} ({}, sha256 {})",
+                modelLabel,
+                newRef.uri,
+                newModel.sha256());
+    }
+
+    /** The label of the model in use (for tests). */
+    String modelLabel() {
+        return modelLabel;
+    }
+
+    // ------------------------------------------------------------------ input 1: profile parts
+
+    @Override
+    public void processElement1(StreamRecord<ProfilePart> record) throws Exception {
+        ProfilePart part = record.getValue();
+        ArrayDeque<StreamRecord<ProfilePart>> queue = queues.get(part.userId);
+        if (queue == null && part.step == null) {
+            answerFromState(record);
+            return;
+        }
+        if (queue == null) {
+            queue = new ArrayDeque<>(2);
+            queues.put(part.userId, queue);
+        }
+        queue.add(
+                record.hasTimestamp()
+                        ? new StreamRecord<>(part, record.getTimestamp())
+                        : new StreamRecord<>(part));
+        if (part.step != null) {
+            queuedSteps++;
+            if (queuedSteps >= settings.batchSize()) {
+                flush();
+            } else if (flushTimer == null) {
+                long at =
+                        getProcessingTimeService().getCurrentProcessingTime()
+                                + settings.maxDelay().toMillis();
+                flushTimer =
+                        getProcessingTimeService()
+                                .registerTimer(
+                                        at,
+                                        t -> {
+                                            flushTimer = null;
+                                            flush();
+                                        });
+            }
+        }
+    }
+
+    /** A part without a step: erase, silence tick, or an event that does not feed the model. */
+    private void answerFromState(StreamRecord<ProfilePart> record) throws Exception {
+        ProfilePart part = record.getValue();
+        if (part.core != null && part.core.erased) {
+            state.clear();
+        } else {
+            PredictionState st = state.value();
+            if (st != null && st.nextAction != null) {
+                float churn =
+                        part.silenceAt > 0
+                                ? churnAfterSilence(
+                                        st.churn, part.silenceAt - st.lastTs, model.info())
+                                : st.churn;
+                part.predictions =
+                        new PredictionPart(st.nextAction, st.purchaseSoon, churn, st.modelVersion);
+            }
+        }
+        output.collect(record);
+    }
+
+    /**
+     * Churn risk after {@code silenceMillis} without an event: the model's probability p that the
+     * next gap exceeds the horizon H, conditioned on the gap already exceeding the silence d, under
+     * an exponential gap: p^(1 - d/H) for d &lt; H, and 1 from H on.
+     */
+    static float churnAfterSilence(float p, long silenceMillis, ModelInfo info) {
+        double horizon = info.churnHorizon().toMillis();
+        if (silenceMillis <= 0) {
+            return p;
+        }
+        if (silenceMillis >= horizon) {
+            return 1f;
+        }
+        return (float) Math.pow(Math.max(p, 1e-6), 1 - silenceMillis / horizon);
+    }
+
+    // ------------------------------------------------------------------ batching
+
+    /** One queued step with the state it starts from. */
+    private record Pending(String key, StreamRecord<ProfilePart> record, PredictionState state) {}
+
+    /** Runs every queued part, in as many batches as it takes. */
+    void flush() throws Exception {
+        if (flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
+        while (!queues.isEmpty()) {
+            List<Pending> batch = new ArrayList<>(Math.min(queuedSteps, settings.batchSize()));
+            Iterator<Map.Entry<String, ArrayDeque<StreamRecord<ProfilePart>>>> it =
+                    queues.entrySet().iterator();
+            while (it.hasNext() && batch.size() < settings.batchSize()) {
+                Map.Entry<String, ArrayDeque<StreamRecord<ProfilePart>>> e = it.next();
+                ArrayDeque<StreamRecord<ProfilePart>> q = e.getValue();
+                setCurrentKey(e.getKey());
+                while (!q.isEmpty() && q.peek().getValue().step == null) {
+                    answerFromState(q.poll());
+                }
+                if (q.isEmpty()) {
+                    it.remove();
+                    continue;
+                }
+                batch.add(new Pending(e.getKey(), q.peek(), stateForStep()));
+            }
+            if (!batch.isEmpty()) {
+                runBatch(batch);
+            }
+        }
+        queuedSteps = 0;
+    }
+
+    /** The current user's state, rebuilt under the current model if it came from another. */
+    private PredictionState stateForStep() throws Exception {
+        PredictionState st = state.value();
+        if (st == null) {
+            st = new PredictionState();
+        }
+        if (st.h == null || !model.sha256().equals(st.modelSha)) {
+            rebuild(st);
+        }
+        return st;
+    }
+
+    private void rebuild(PredictionState st) {
+        int hs = model.info().hidden();
+        List<StepInput> history = st.steps();
+        st.h = new float[hs];
+        st.c = new float[hs];
+        st.modelSha = model.sha256();
+        st.modelVersion = modelLabel;
+        if (history.isEmpty()) {
+            return;
+        }
+        int f = Encoding.FEATURES;
+        float[] x = new float[history.size() * f];
+        StepInput prev = null;
+        for (int t = 0; t < history.size(); t++) {
+            Encoding.encode(history.get(t), prev, x, t * f);
+            prev = history.get(t);
+        }
+        OnnxModel.Output out = model.run(history.size(), 1, x, st.h, st.c);
+        st.h = out.h();
+        st.c = out.c();
+        st.nextAction = out.nextAction();
+        st.purchaseSoon = out.binary()[LstmNet.PURCHASE];
+        st.churn = out.binary()[LstmNet.CHURN];
+        rebuilds.inc();
+    }
+
+    private void runBatch(List<Pending> batch) throws Exception {
+        int n = batch.size();
+        int f = Encoding.FEATURES;
+        int hs = model.info().hidden();
+        int classes = Encoding.CLASSES;
+        float[] x = new float[n * f];
+        float[] h = new float[n * hs];
+        float[] c = new float[n * hs];
+        for (int i = 0; i < n; i++) {
+            PredictionState st = batch.get(i).state;
+            Encoding.encode(batch.get(i).record.getValue().step, st.last(), x, i * f);
+            System.arraycopy(st.h, 0, h, i * hs, hs);
+            System.arraycopy(st.c, 0, c, i * hs, hs);
+        }
+        long start = System.nanoTime();
+        OnnxModel.Output out = model.run(1, n, x, h, c);
+        lastBatchMillis = (System.nanoTime() - start) / 1e6;
+        batches.inc();
+        steps.inc(n);
+        for (int i = 0; i < n; i++) {
+            Pending p = batch.get(i);
+            ProfilePart part = p.record.getValue();
+            PredictionState st = p.state;
+            score(st, part.step);
+            st.h = java.util.Arrays.copyOfRange(out.h(), i * hs, (i + 1) * hs);
+            st.c = java.util.Arrays.copyOfRange(out.c(), i * hs, (i + 1) * hs);
+            st.nextAction =
+                    java.util.Arrays.copyOfRange(out.nextAction(), i * classes, (i + 1) * classes);
+            st.purchaseSoon = out.binary()[i * 2 + LstmNet.PURCHASE];
+            st.churn = out.binary()[i * 2 + LstmNet.CHURN];
+            st.lastTs = Math.max(st.lastTs, part.step.ts());
+            st.remember(part.step, settings.history());
+            setCurrentKey(p.key);
+            state.update(st);
+            part.predictions =
+                    new PredictionPart(st.nextAction, st.purchaseSoon, st.churn, st.modelVersion);
+            output.collect(p.record);
+            ArrayDeque<StreamRecord<ProfilePart>> q = queues.get(p.key);
+            q.poll();
+            if (q.isEmpty()) {
+                queues.remove(p.key);
+            }
+        }
+    }
+
+    /** Scores the user's previous prediction against the event that actually came. */
+    private void score(PredictionState st, StepInput actual) {
+        if (st.nextAction == null || actual.slot() == EventType.ERASE.slot()) {
+            return;
+        }
+        feedback.computeIfAbsent(
+                        st.modelVersion, v -> new Feedback(getMetricGroup().addGroup("model", v)))
+                .observe(st.nextAction, actual.slot());
+    }
+
+    /** Streaming accuracy and log-loss of one model version's next-action predictions. */
+    static final class Feedback {
+        private final Counter scored;
+        private volatile double accuracy = Double.NaN;
+        private volatile double logloss = Double.NaN;
+
+        Feedback(MetricGroup group) {
+            scored = group.counter("predictionsScored");
+            group.gauge("nextActionAccuracy", () -> accuracy);
+            group.gauge("nextActionLogLoss", () -> logloss);
+        }
+
+        void observe(float[] predicted, int actual) {
+            double hit = Evaluation.argmax(predicted) == actual ? 1 : 0;
+            double loss = -Math.log(Math.max(predicted[actual], 1e-7));
+            long n = scored.getCount();
+            // A plain mean until the window fills, then an exponential moving average.
+            double a = Math.max(FEEDBACK_ALPHA, 1.0 / (n + 1));
+            accuracy = n == 0 ? hit : accuracy + a * (hit - accuracy);
+            logloss = n == 0 ? loss : logloss + a * (loss - logloss);
+            scored.inc();
+        }
+    }
+
+    // ------------------------------------------------------------------ input 2: control
+
+    @Override
+    public void processElement2(StreamRecord<ControlMessage> record) throws Exception {
+        ControlMessage m = record.getValue();
+        if (!"model".equals(m.kind()) || !MODEL_ID.equals(m.id())) {
+            return;
+        }
+        ModelRef next =
+                m.deleted() ? configured() : ModelRef.fromPayload(m.id(), m.version(), m.payload());
+        if (!m.deleted() && ref.version >= next.version && ref.version > 0) {
+            return; // an older or the same record again (the compacted topic is re-read)
+        }
+        OnnxModel loaded;
+        try {
+            loaded = OnnxModel.acquire(next);
+        } catch (Exception e) {
+            modelFailures.inc();
+            LOG.error("model {} rejected, keeping {}: {}", next, modelLabel, e.getMessage());
+            return;
+        }
+        flush(); // queued steps belong to the old model
+        use(next, loaded);
+    }
+
+    // ------------------------------------------------------------------ time and checkpoints
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        flush();
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flush();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        modelState.update(List.of(ref));
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flush();
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (model != null) {
+            model.release();
+            model = null;
+        }
+        super.close();
+    }
+}
