@@ -157,6 +157,11 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         return modelLabel;
     }
 
+    /** ONNX calls made for steps, state rebuilds and model failures so far (for tests). */
+    long[] counts() {
+        return new long[] {batches.getCount(), rebuilds.getCount(), modelFailures.getCount()};
+    }
+
     // ------------------------------------------------------------------ input 1: profile parts
 
     @Override
