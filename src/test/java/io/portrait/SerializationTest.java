@@ -45,7 +45,11 @@ class SerializationTest {
                 io.portrait.segment.SegmentState.class,
                 io.portrait.segment.ClusterDelta.class,
                 io.portrait.segment.AggregatorState.class,
-                io.portrait.segment.SegmentModel.class
+                io.portrait.segment.SegmentModel.class,
+                io.portrait.predict.PredictionState.class,
+                io.portrait.predict.PredictionPart.class,
+                io.portrait.predict.ModelRef.class,
+                io.portrait.predict.StepInput.class
             })
     void isAPojoWithoutKryo(Class<?> type) {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

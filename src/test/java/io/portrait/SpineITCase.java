@@ -155,6 +155,15 @@ class SpineITCase extends PortraitITCase {
                         .isEqualTo(e.getValue());
                 assertThat(n.get("version").asLong()).isEqualTo(e.getValue());
                 assertThat(n.get("user_id").asText()).isEqualTo(e.getKey());
+                JsonNode counts = n.get("counts");
+                if (counts.get("total").asLong() > counts.path("bot_suspected").asLong()) {
+                    // Every user with a behavioural event went through the LSTM.
+                    JsonNode p = n.get("predictions");
+                    assertThat(p).as("predictions of %s", e.getKey()).isNotNull();
+                    assertThat(p.get("model_version").asText()).isEqualTo("next-action-v1");
+                    double top = p.get("next_action").elements().next().asDouble();
+                    assertThat(top).isBetween(1.0 / 16, 1.0);
+                }
             }
         }
 

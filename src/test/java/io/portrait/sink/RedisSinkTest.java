@@ -89,6 +89,35 @@ class RedisSinkTest {
         }
     }
 
+    static ProfileRecord tick(String user, long epoch, long version, int tick) {
+        return new ProfileRecord(
+                user,
+                epoch,
+                version,
+                "{\"epoch\":" + epoch + ",\"version\":" + version + ",\"tick\":" + tick + "}",
+                false);
+    }
+
+    @Test
+    void silenceUpdatesOrderByTickWithinAVersion() {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
+            store.write(List.of(doc("u1", 10, 5)), 0, 60);
+            assertThat(store.write(List.of(tick("u1", 10, 5, 1)), 0, 60).written()).isEqualTo(1);
+            assertThat(store.write(List.of(tick("u1", 10, 5, 1)), 0, 60).stale()).isEqualTo(1);
+            assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).stale())
+                    .as("the event's own document does not undo a silence update")
+                    .isEqualTo(1);
+            assertThat(store.write(List.of(tick("u1", 10, 5, 3)), 0, 60).written()).isEqualTo(1);
+            assertThat(store.write(List.of(tick("u1", 10, 4, 9)), 0, 60).stale())
+                    .as("an older version loses whatever its tick")
+                    .isEqualTo(1);
+            assertThat(store.write(List.of(doc("u1", 10, 6)), 0, 60).written()).isEqualTo(1);
+            assertThat(stored("u1")).isEqualTo("{\"epoch\":10,\"version\":6,\"user_id\":\"u1\"}");
+            assertThat(tick("u1", 10, 5, 2).newerThan(tick("u1", 10, 5, 1))).isTrue();
+            assertThat(doc("u1", 10, 5).newerThan(tick("u1", 10, 5, 1))).isFalse();
+        }
+    }
+
     @Test
     void tombstonesExpireAndBlockLateWrites() {
         try (RedisProfileStore store = new RedisProfileStore(redis.address());
