@@ -88,4 +88,23 @@ class StateBudgetTest {
             assertThat(coreBytes + botBytes).isLessThanOrEqualTo(2048);
         }
     }
+
+    @Test
+    void predictionStateOfAUserWithFullHistory() throws Exception {
+        var st = new io.portrait.predict.PredictionState();
+        st.h = new float[32];
+        st.c = new float[32];
+        st.modelSha = "bde4b7e534a65848a732ef1a669e960db76ddb30866320b30412144fedebb1fe";
+        st.modelVersion = "next-action@12";
+        st.nextAction = new float[io.portrait.predict.Encoding.CLASSES];
+        int history = io.portrait.config.PortraitConfig.defaults().predict().history();
+        for (int i = 0; i < history + 5; i++) {
+            st.remember(new io.portrait.predict.StepInput(i % 6, 7, 9, T0 + i, 1000, 60), history);
+        }
+        assertThat(st.steps()).hasSize(history);
+        int predictionBytes = bytes(io.portrait.predict.PredictionState.class, st);
+        System.err.printf("state budget: prediction %d B%n", predictionBytes);
+        // (h, c) 256 B + next-action 64 B + history 12 x 27 B + digest and label.
+        assertThat(predictionBytes).isLessThanOrEqualTo(800);
+    }
 }
