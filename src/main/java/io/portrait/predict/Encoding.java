@@ -29,6 +29,18 @@ public final class Encoding {
     /** Input width. */
     public static final int FEATURES = SAME_CATEGORY + 1;
 
+    private static final int MINUTES = 1440;
+    private static final float[] SIN = new float[MINUTES];
+    private static final float[] COS = new float[MINUTES];
+
+    static {
+        for (int m = 0; m < MINUTES; m++) {
+            double angle = 2 * Math.PI * m / MINUTES;
+            SIN[m] = (float) Math.sin(angle);
+            COS[m] = (float) Math.cos(angle);
+        }
+    }
+
     private Encoding() {}
 
     /**
@@ -52,9 +64,9 @@ public final class Encoding {
                 out[offset + SAME_CATEGORY] = 1f;
             }
         }
-        double angle = 2 * Math.PI * step.minuteOfDay() / 1440.0;
-        out[offset + HOUR_SIN] = (float) Math.sin(angle);
-        out[offset + HOUR_COS] = (float) Math.cos(angle);
+        int minute = Math.floorMod(step.minuteOfDay(), MINUTES);
+        out[offset + HOUR_SIN] = SIN[minute];
+        out[offset + HOUR_COS] = COS[minute];
         if (step.categoryBucket() >= 0) {
             out[offset + CATEGORY + step.categoryBucket()] = 1f;
         }

@@ -30,12 +30,14 @@ public final class OnnxModel {
     private static final Map<String, OnnxModel> SHARED = new HashMap<>();
 
     private final String sha256;
+    private final byte[] digest;
     private final OrtSession session;
     private final ModelInfo info;
     private int users;
 
     private OnnxModel(String sha256, OrtSession session, ModelInfo info) {
         this.sha256 = sha256;
+        this.digest = HexFormat.of().parseHex(sha256);
         this.session = session;
         this.info = info;
     }
@@ -153,6 +155,11 @@ public final class OnnxModel {
         return sha256;
     }
 
+    /** The model file's sha256 as 32 bytes (shared: do not modify). */
+    public byte[] digest() {
+        return digest;
+    }
+
     public ModelInfo info() {
         return info;
     }
@@ -168,21 +175,16 @@ public final class OnnxModel {
         int f = info.features();
         int hs = info.hidden();
         OrtEnvironment env = environment();
+        Scratch scratch = SCRATCH.get();
         try (OnnxTensor xt =
                         OnnxTensor.createTensor(
-                                env,
-                                FloatBuffer.wrap(x, 0, seq * batch * f),
-                                new long[] {seq, batch, f});
+                                env, scratch.x(x, seq * batch * f), new long[] {seq, batch, f});
                 OnnxTensor ht =
                         OnnxTensor.createTensor(
-                                env,
-                                FloatBuffer.wrap(h, 0, batch * hs),
-                                new long[] {1, batch, hs});
+                                env, scratch.h(h, batch * hs), new long[] {1, batch, hs});
                 OnnxTensor ct =
                         OnnxTensor.createTensor(
-                                env,
-                                FloatBuffer.wrap(c, 0, batch * hs),
-                                new long[] {1, batch, hs});
+                                env, scratch.c(c, batch * hs), new long[] {1, batch, hs});
                 OrtSession.Result r =
                         session.run(
                                 Map.of(
@@ -199,6 +201,49 @@ public final class OnnxModel {
                     floats(r, OnnxExport.C, batch * hs));
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Direct input buffers reused by one thread's calls: ORT reads a direct buffer in place, where
+     * a heap array would cost a fresh direct copy per tensor per call.
+     */
+    private static final class Scratch {
+        private FloatBuffer x = allocate(1024);
+        private FloatBuffer h = allocate(1024);
+        private FloatBuffer c = allocate(1024);
+
+        FloatBuffer x(float[] v, int n) {
+            x = fill(x, v, n);
+            return x;
+        }
+
+        FloatBuffer h(float[] v, int n) {
+            h = fill(h, v, n);
+            return h;
+        }
+
+        FloatBuffer c(float[] v, int n) {
+            c = fill(c, v, n);
+            return c;
+        }
+
+        private static FloatBuffer fill(FloatBuffer buf, float[] v, int n) {
+            if (buf.capacity() < n) {
+                buf = allocate(Math.max(n, buf.capacity() * 2));
+            }
+            buf.clear();
+            buf.put(v, 0, n);
+            buf.flip();
+            return buf;
+        }
+
+        private static FloatBuffer allocate(int floats) {
+            return java.nio.ByteBuffer.allocateDirect(floats * 4)
+                    .order(java.nio.ByteOrder.nativeOrder())
+                    .asFloatBuffer();
         }
     }
 

@@ -277,7 +277,7 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         if (st == null) {
             st = new PredictionState();
         }
-        if (st.h == null || !model.sha256().equals(st.modelSha)) {
+        if (st.h == null || !java.util.Arrays.equals(model.digest(), st.modelDigest)) {
             rebuild(st);
         }
         return st;
@@ -288,7 +288,7 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         List<StepInput> history = st.steps();
         st.h = new float[hs];
         st.c = new float[hs];
-        st.modelSha = model.sha256();
+        st.modelDigest = model.digest();
         st.modelVersion = modelLabel;
         if (history.isEmpty()) {
             return;

@@ -14,8 +14,8 @@ public class PredictionState {
     public float[] h;
     public float[] c;
 
-    /** sha256 of the model that produced h and c. */
-    public String modelSha;
+    /** sha256 digest (32 bytes) of the model that produced h and c. */
+    public byte[] modelDigest;
 
     /** Label of that model, for the profile. */
     public String modelVersion;

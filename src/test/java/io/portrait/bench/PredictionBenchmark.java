@@ -7,8 +7,6 @@ import io.portrait.predict.PredictionState;
 import io.portrait.predict.StepInput;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -50,12 +48,21 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PredictionBenchmark {
     static final int WINDOW = 20;
 
+    /** The job's kept history (portrait.predict.history) for the incremental path. */
+    static final int HISTORY = io.portrait.config.PortraitConfig.defaults().predict().history();
+
     @Param({"1", "8", "32", "128"})
     int batch;
 
     OnnxModel model;
     TypeSerializer<PredictionState> serializer;
+
+    /** Each user's state as the job stores it (history of {@link #HISTORY} steps). */
     byte[][] stored;
+
+    /** Each user's state for the window approach (the last {@link #WINDOW} events). */
+    byte[][] storedWindow;
+
     StepInput[] next;
     DataOutputSerializer out = new DataOutputSerializer(1024);
     DataInputDeserializer in = new DataInputDeserializer();
@@ -63,18 +70,17 @@ public class PredictionBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         model = OnnxModel.acquire(OnnxModel.read(ModelRef.DEFAULT_URI));
-        serializer =
-                TypeInformation.of(PredictionState.class)
-                        .createSerializer(new SerializerConfigImpl());
+        serializer = io.portrait.predict.PredictionStateSerializer.INSTANCE;
         SplittableRandom r = new SplittableRandom(1);
         int hs = model.info().hidden();
         stored = new byte[batch][];
+        storedWindow = new byte[batch][];
         next = new StepInput[batch];
         for (int u = 0; u < batch; u++) {
             PredictionState st = new PredictionState();
             st.h = new float[hs];
             st.c = new float[hs];
-            st.modelSha = model.sha256();
+            st.modelDigest = model.digest();
             st.modelVersion = "bench";
             st.nextAction = new float[Encoding.CLASSES];
             long ts = 1_764_000_000_000L;
@@ -83,7 +89,13 @@ public class PredictionBenchmark {
                 st.remember(step(r, ts), WINDOW);
             }
             st.lastTs = ts;
-            stored[u] = write(st);
+            storedWindow[u] = write(st);
+            PredictionState job = read(storedWindow[u]);
+            job.history = null;
+            for (StepInput step : st.steps().subList(WINDOW - HISTORY, WINDOW)) {
+                job.remember(step, HISTORY);
+            }
+            stored[u] = write(job);
             next[u] = step(r, ts + 30_000);
         }
     }
@@ -135,10 +147,39 @@ public class PredictionBenchmark {
             st.h = java.util.Arrays.copyOfRange(o.h(), u * hs, (u + 1) * hs);
             st.c = java.util.Arrays.copyOfRange(o.c(), u * hs, (u + 1) * hs);
             st.nextAction = java.util.Arrays.copyOfRange(o.nextAction(), u * 16, (u + 1) * 16);
-            st.remember(next[u], WINDOW);
+            st.remember(next[u], HISTORY);
             write(st); // what RocksDB would store; the benchmark keeps the input unchanged
         }
         return o.nextAction()[0];
+    }
+
+    /** Breakdown: the state read, encode and write of {@link #incremental}, without ORT. */
+    @Benchmark
+    public int stateOnly() throws Exception {
+        int f = Encoding.FEATURES;
+        float[] x = new float[batch * f];
+        int n = 0;
+        for (int u = 0; u < batch; u++) {
+            PredictionState st = read(stored[u]);
+            Encoding.encode(next[u], st.last(), x, u * f);
+            st.remember(next[u], HISTORY);
+            n += write(st).length;
+        }
+        return n;
+    }
+
+    /** Breakdown: the ORT call of {@link #incremental} alone. */
+    @Benchmark
+    public float stepOnly() {
+        int f = Encoding.FEATURES;
+        int hs = model.info().hidden();
+        return model.run(
+                        1,
+                        batch,
+                        new float[batch * f],
+                        new float[batch * hs],
+                        new float[batch * hs])
+                .nextAction()[0];
     }
 
     @Benchmark
@@ -148,7 +189,7 @@ public class PredictionBenchmark {
         float[] x = new float[WINDOW * batch * f];
         PredictionState[] states = new PredictionState[batch];
         for (int u = 0; u < batch; u++) {
-            PredictionState st = read(stored[u]);
+            PredictionState st = read(storedWindow[u]);
             states[u] = st;
             java.util.List<StepInput> steps = st.steps();
             steps.remove(0);
