@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TopicsCommand.class,
             ProfileCommand.class,
+            ServicesCommand.class,
             TrainCommand.class,
             EvaluateCommand.class,
             CommandLine.HelpCommand.class

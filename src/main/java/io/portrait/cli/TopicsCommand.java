@@ -2,10 +2,8 @@ package io.portrait.cli;
 
 import io.portrait.config.PortraitConfig;
 import io.portrait.demo.EmbeddedKafka;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.NewTopic;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,16 +46,7 @@ public final class TopicsCommand implements Runnable {
         @Override
         public Integer call() {
             PortraitConfig c = settings.toConfig(Map.of());
-            EmbeddedKafka.createTopics(
-                    c.kafkaBootstrap(),
-                    List.of(
-                            new NewTopic(c.eventsTopic(), partitions, replication),
-                            new NewTopic(c.dlqTopic(), 1, replication),
-                            new NewTopic(c.alertsTopic(), 1, replication),
-                            new NewTopic(c.changesTopic(), 1, replication),
-                            new NewTopic(c.controlTopic(), 1, replication)
-                                    .configs(Map.of("cleanup.policy", "compact")),
-                            new NewTopic(c.controlDlqTopic(), 1, replication)));
+            EmbeddedKafka.createPortraitTopics(c, partitions, replication);
             spec.commandLine().getOut().println("topics ready on " + c.kafkaBootstrap());
             return 0;
         }

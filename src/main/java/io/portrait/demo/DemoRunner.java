@@ -28,7 +28,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -204,16 +203,7 @@ public final class DemoRunner {
     }
 
     private void createTopics(PortraitConfig config) {
-        List<NewTopic> topics = new ArrayList<>();
-        topics.add(new NewTopic(config.eventsTopic(), 2, (short) 1));
-        topics.add(new NewTopic(config.dlqTopic(), 1, (short) 1));
-        topics.add(new NewTopic(config.alertsTopic(), 1, (short) 1));
-        topics.add(new NewTopic(config.changesTopic(), 1, (short) 1));
-        topics.add(
-                new NewTopic(config.controlTopic(), 1, (short) 1)
-                        .configs(Map.of("cleanup.policy", "compact")));
-        topics.add(new NewTopic(config.controlDlqTopic(), 1, (short) 1));
-        EmbeddedKafka.createTopics(config.kafkaBootstrap(), topics);
+        EmbeddedKafka.createPortraitTopics(config, 2, (short) 1);
     }
 
     private void produce(PortraitConfig config) throws InterruptedException {

@@ -139,6 +139,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Creates topics (replication factor 1), ignoring ones that exist. */
+    /**
+     * Creates portrait's topics on {@code config}'s cluster (existing ones are left as they are):
+     * events with {@code partitions}, DLQ, alerts, changes, the compacted control topic and its
+     * DLQ.
+     */
+    public static void createPortraitTopics(
+            io.portrait.config.PortraitConfig config, int partitions, short replication) {
+        createTopics(
+                config.kafkaBootstrap(),
+                List.of(
+                        new NewTopic(config.eventsTopic(), partitions, replication),
+                        new NewTopic(config.dlqTopic(), 1, replication),
+                        new NewTopic(config.alertsTopic(), 1, replication),
+                        new NewTopic(config.changesTopic(), 1, replication),
+                        new NewTopic(config.controlTopic(), 1, replication)
+                                .configs(java.util.Map.of("cleanup.policy", "compact")),
+                        new NewTopic(config.controlDlqTopic(), 1, replication)));
+    }
+
     public static void createTopics(String bootstrap, List<NewTopic> topics) {
         try (Admin admin =
                 Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
