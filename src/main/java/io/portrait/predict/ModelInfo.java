@@ -36,6 +36,14 @@ public record ModelInfo(
 
     public static ModelInfo of(Map<String, String> m) {
         try {
+            if (!OnnxExport.GRAPH.equals(m.get("portrait.graph"))) {
+                throw new IllegalArgumentException(
+                        "graph version "
+                                + m.get("portrait.graph")
+                                + " (portrait.graph); this build runs graph "
+                                + OnnxExport.GRAPH
+                                + ": export the model again with portrait train");
+            }
             ModelInfo info =
                     new ModelInfo(
                             m.getOrDefault("portrait.name", "unnamed"),

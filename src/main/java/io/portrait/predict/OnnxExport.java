@@ -21,17 +21,23 @@ import java.util.Map;
  * Y_h}/{@code Y_c} outputs, then the heads on the last hidden state.
  *
  * <pre>
- * inputs:  x [seq, batch, F]   h0 [1, batch, H]   c0 [1, batch, H]
- * outputs: next_action [batch, C] (softmax)   binary [batch, 2] (sigmoid: purchase_soon, churn)
- *          h [1, batch, H]   c [1, batch, H]   (the state after the last input)
+ * inputs:  x [seq, batch, F]   h0 [1, batch, H]   c0 [1, batch, H]   lens [batch] (int32)
+ * outputs: next_action [seq, batch, C] (softmax)   binary [seq, batch, 2] (sigmoid: purchase
+ *          soon, churn) after every step;   h [1, batch, H]   c [1, batch, H]: the state after
+ *          each row's last step ({@code lens[b]}; rows may have different lengths)
  * </pre>
  *
- * One step is a call with {@code seq = 1} and the stored (h, c); a window is one call from zeros.
+ * One step is a call with {@code seq = 1} and the stored (h, c); a user's queued events run as a
+ * sequence in one call; a window is one call from zeros. Graph version {@value #GRAPH}.
  */
 public final class OnnxExport {
     public static final int OPSET = 13;
 
+    /** Version of this graph's inputs and outputs, in the metadata as portrait.graph. */
+    public static final String GRAPH = "2";
+
     public static final String INPUT = "x";
+    public static final String LENS = "lens";
     public static final String H0 = "h0";
     public static final String C0 = "c0";
     public static final String NEXT_ACTION = "next_action";
@@ -50,6 +56,7 @@ public final class OnnxExport {
         g.addInput(tensorInfo(INPUT, "seq", "batch", f));
         g.addInput(tensorInfo(H0, 1, "batch", hs));
         g.addInput(tensorInfo(C0, 1, "batch", hs));
+        g.addInput(lensInfo());
 
         g.addInitializer(floats("W", net, net.offW, new long[] {1, 4L * hs, f}, false, 0, 0));
         g.addInitializer(floats("R", net, net.offR, new long[] {1, 4L * hs, hs}, false, 0, 0));
@@ -75,10 +82,10 @@ public final class OnnxExport {
                 floats("bz", net, net.offBz, new long[] {LstmNet.BINARY_HEADS}, false, 0, 0));
         g.addInitializer(
                 TensorProto.newBuilder()
-                        .setName("axis0")
+                        .setName("axis1")
                         .setDataType(TensorProto.DataType.INT64.getNumber())
                         .addDims(1)
-                        .addInt64Data(0)
+                        .addInt64Data(1)
                         .build());
 
         g.addNode(
@@ -89,7 +96,7 @@ public final class OnnxExport {
                         .addInput("W")
                         .addInput("R")
                         .addInput("B")
-                        .addInput("") // sequence_lens: every sequence is full
+                        .addInput(LENS)
                         .addInput(H0)
                         .addInput(C0)
                         .addOutput("Y")
@@ -97,19 +104,20 @@ public final class OnnxExport {
                         .addOutput(C)
                         .addAttribute(intAttribute("hidden_size", hs))
                         .build());
-        g.addNode(node("Squeeze", "h_last", H, "axis0"));
-        g.addNode(node("MatMul", "logits_w", "h_last", "Wy_t"));
+        // Heads on every step's hidden state: Y [seq, 1, batch, H] -> [seq, batch, H].
+        g.addNode(node("Squeeze", "h_all", "Y", "axis1"));
+        g.addNode(node("MatMul", "logits_w", "h_all", "Wy_t"));
         g.addNode(node("Add", "logits", "logits_w", "by"));
         g.addNode(
                 node("Softmax", NEXT_ACTION, "logits").toBuilder()
                         .addAttribute(intAttribute("axis", -1))
                         .build());
-        g.addNode(node("MatMul", "z_w", "h_last", "Wz_t"));
+        g.addNode(node("MatMul", "z_w", "h_all", "Wz_t"));
         g.addNode(node("Add", "z", "z_w", "bz"));
         g.addNode(node("Sigmoid", BINARY, "z"));
 
-        g.addOutput(tensorInfo(NEXT_ACTION, "batch", classes));
-        g.addOutput(tensorInfo(BINARY, "batch", LstmNet.BINARY_HEADS));
+        g.addOutput(tensorInfo(NEXT_ACTION, "seq", "batch", classes));
+        g.addOutput(tensorInfo(BINARY, "seq", "batch", LstmNet.BINARY_HEADS));
         g.addOutput(tensorInfo(H, 1, "batch", hs));
         g.addOutput(tensorInfo(C, 1, "batch", hs));
 
@@ -121,6 +129,8 @@ public final class OnnxExport {
                         .addOpsetImport(
                                 OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                         .setGraph(g);
+        m.addMetadataProps(
+                StringStringEntryProto.newBuilder().setKey("portrait.graph").setValue(GRAPH));
         metadata.forEach(
                 (k, v) ->
                         m.addMetadataProps(
@@ -181,6 +191,23 @@ public final class OnnxExport {
             t.addDims(d);
         }
         return t.build();
+    }
+
+    /** The sequence lengths input: int32 [batch]. */
+    private static ValueInfoProto lensInfo() {
+        TensorShapeProto shape =
+                TensorShapeProto.newBuilder()
+                        .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                        .build();
+        TypeProto.Tensor tensor =
+                TypeProto.Tensor.newBuilder()
+                        .setElemType(TensorProto.DataType.INT32.getNumber())
+                        .setShape(shape)
+                        .build();
+        return ValueInfoProto.newBuilder()
+                .setName(LENS)
+                .setType(TypeProto.newBuilder().setTensorType(tensor))
+                .build();
     }
 
     /** A float tensor's type; each dim is an Integer (fixed) or a String (symbolic). */

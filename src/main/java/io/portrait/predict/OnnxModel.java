@@ -164,14 +164,35 @@ public final class OnnxModel {
         return info;
     }
 
-    /** What one call returns, flattened row-major per batch row. */
-    public record Output(float[] nextAction, float[] binary, float[] h, float[] c) {}
+    /**
+     * What one call returns, flattened: {@code nextAction} [seq][batch][C] and {@code binary}
+     * [seq][batch][2] after every step (zeros past a row's length), {@code h}/{@code c} [batch][H]
+     * after each row's last step.
+     */
+    public record Output(int batch, float[] nextAction, float[] binary, float[] h, float[] c) {
+        /** Offset of (step t, row b) in {@link #nextAction}. */
+        public int actionAt(int t, int b) {
+            return (t * batch + b) * Encoding.CLASSES;
+        }
+
+        /** Offset of (step t, row b) in {@link #binary}. */
+        public int binaryAt(int t, int b) {
+            return (t * batch + b) * LstmNet.BINARY_HEADS;
+        }
+    }
+
+    /** Runs {@code seq} inputs for every row (all rows the same length). */
+    public Output run(int seq, int batch, float[] x, float[] h, float[] c) {
+        int[] lens = new int[batch];
+        java.util.Arrays.fill(lens, seq);
+        return run(seq, batch, x, h, c, lens);
+    }
 
     /**
      * Runs {@code seq} inputs for {@code batch} users from their states. {@code x} is
      * [seq][batch][F] flattened, {@code h}/{@code c} are [batch][H].
      */
-    public Output run(int seq, int batch, float[] x, float[] h, float[] c) {
+    public Output run(int seq, int batch, float[] x, float[] h, float[] c, int[] lens) {
         int f = info.features();
         int hs = info.hidden();
         OrtEnvironment env = environment();
@@ -185,6 +206,9 @@ public final class OnnxModel {
                 OnnxTensor ct =
                         OnnxTensor.createTensor(
                                 env, scratch.c(c, batch * hs), new long[] {1, batch, hs});
+                OnnxTensor lt =
+                        OnnxTensor.createTensor(
+                                env, java.nio.IntBuffer.wrap(lens, 0, batch), new long[] {batch});
                 OrtSession.Result r =
                         session.run(
                                 Map.of(
@@ -193,10 +217,13 @@ public final class OnnxModel {
                                         OnnxExport.H0,
                                         ht,
                                         OnnxExport.C0,
-                                        ct))) {
+                                        ct,
+                                        OnnxExport.LENS,
+                                        lt))) {
             return new Output(
-                    floats(r, OnnxExport.NEXT_ACTION, batch * info.classes()),
-                    floats(r, OnnxExport.BINARY, batch * LstmNet.BINARY_HEADS),
+                    batch,
+                    floats(r, OnnxExport.NEXT_ACTION, seq * batch * info.classes()),
+                    floats(r, OnnxExport.BINARY, seq * batch * LstmNet.BINARY_HEADS),
                     floats(r, OnnxExport.H, batch * hs),
                     floats(r, OnnxExport.C, batch * hs));
         } catch (OrtException e) {

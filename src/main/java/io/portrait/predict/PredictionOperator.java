@@ -238,20 +238,29 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
 
     // ------------------------------------------------------------------ batching
 
-    /** One queued step with the state it starts from. */
-    private record Pending(String key, StreamRecord<ProfilePart> record, PredictionState state) {}
+    /** Longest run of one user's queued events that goes into one call as a sequence. */
+    static final int MAX_RUN = 32;
 
-    /** Runs every queued part, in as many batches as it takes. */
+    /** A user's run of consecutive queued steps, with the state it starts from. */
+    private record Pending(
+            String key, List<StreamRecord<ProfilePart>> run, PredictionState state) {}
+
+    /**
+     * Runs every queued part. Each round takes, for every user with queued parts, the parts that
+     * need no step (answered at once) and then the run of consecutive steps behind them (at most
+     * {@link #MAX_RUN}); the runs go to ORT as sequences, users as batch rows with their own
+     * lengths. Runs of similar length share a call (padding at most doubles the work).
+     */
     void flush() throws Exception {
         if (flushTimer != null) {
             flushTimer.cancel(false);
             flushTimer = null;
         }
         while (!queues.isEmpty()) {
-            List<Pending> batch = new ArrayList<>(Math.min(queuedSteps, settings.batchSize()));
+            List<Pending> round = new ArrayList<>();
             Iterator<Map.Entry<String, ArrayDeque<StreamRecord<ProfilePart>>>> it =
                     queues.entrySet().iterator();
-            while (it.hasNext() && batch.size() < settings.batchSize()) {
+            while (it.hasNext()) {
                 Map.Entry<String, ArrayDeque<StreamRecord<ProfilePart>>> e = it.next();
                 ArrayDeque<StreamRecord<ProfilePart>> q = e.getValue();
                 setCurrentKey(e.getKey());
@@ -262,10 +271,30 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
                     it.remove();
                     continue;
                 }
-                batch.add(new Pending(e.getKey(), q.peek(), stateForStep()));
+                List<StreamRecord<ProfilePart>> run = new ArrayList<>();
+                while (!q.isEmpty() && q.peek().getValue().step != null && run.size() < MAX_RUN) {
+                    run.add(q.poll());
+                }
+                if (q.isEmpty()) {
+                    it.remove();
+                }
+                round.add(new Pending(e.getKey(), run, stateForStep()));
             }
-            if (!batch.isEmpty()) {
-                runBatch(batch);
+            round.sort((a, b) -> Integer.compare(b.run.size(), a.run.size()));
+            int from = 0;
+            while (from < round.size()) {
+                int longest = round.get(from).run.size();
+                int to = from;
+                long real = 0;
+                while (to < round.size()
+                        && to - from < settings.batchSize()
+                        && (long) (to - from + 1) * longest
+                                <= 2 * (real + round.get(to).run.size())) {
+                    real += round.get(to).run.size();
+                    to++;
+                }
+                runCall(round.subList(from, to), longest);
+                from = to;
             }
         }
         queuedSteps = 0;
@@ -300,57 +329,68 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
             Encoding.encode(history.get(t), prev, x, t * f);
             prev = history.get(t);
         }
+        int last = history.size() - 1;
         OnnxModel.Output out = model.run(history.size(), 1, x, st.h, st.c);
         st.h = out.h();
         st.c = out.c();
-        st.nextAction = out.nextAction();
-        st.purchaseSoon = out.binary()[LstmNet.PURCHASE];
-        st.churn = out.binary()[LstmNet.CHURN];
+        st.nextAction =
+                java.util.Arrays.copyOfRange(
+                        out.nextAction(),
+                        out.actionAt(last, 0),
+                        out.actionAt(last, 0) + Encoding.CLASSES);
+        st.purchaseSoon = out.binary()[out.binaryAt(last, 0) + LstmNet.PURCHASE];
+        st.churn = out.binary()[out.binaryAt(last, 0) + LstmNet.CHURN];
         rebuilds.inc();
     }
 
-    private void runBatch(List<Pending> batch) throws Exception {
-        int n = batch.size();
+    /** One ORT call: each user's run as a row of a [seq, users] batch. */
+    private void runCall(List<Pending> users, int seq) throws Exception {
+        int n = users.size();
         int f = Encoding.FEATURES;
         int hs = model.info().hidden();
-        int classes = Encoding.CLASSES;
-        float[] x = new float[n * f];
+        float[] x = new float[seq * n * f];
         float[] h = new float[n * hs];
         float[] c = new float[n * hs];
-        for (int i = 0; i < n; i++) {
-            PredictionState st = batch.get(i).state;
-            Encoding.encode(batch.get(i).record.getValue().step, st.last(), x, i * f);
-            System.arraycopy(st.h, 0, h, i * hs, hs);
-            System.arraycopy(st.c, 0, c, i * hs, hs);
+        int[] lens = new int[n];
+        for (int b = 0; b < n; b++) {
+            Pending p = users.get(b);
+            StepInput prev = p.state.last();
+            for (int t = 0; t < p.run.size(); t++) {
+                StepInput step = p.run.get(t).getValue().step;
+                Encoding.encode(step, prev, x, (t * n + b) * f);
+                prev = step;
+            }
+            lens[b] = p.run.size();
+            System.arraycopy(p.state.h, 0, h, b * hs, hs);
+            System.arraycopy(p.state.c, 0, c, b * hs, hs);
         }
         long start = System.nanoTime();
-        OnnxModel.Output out = model.run(1, n, x, h, c);
+        OnnxModel.Output out = model.run(seq, n, x, h, c, lens);
         lastBatchMillis = (System.nanoTime() - start) / 1e6;
         batches.inc();
-        steps.inc(n);
-        for (int i = 0; i < n; i++) {
-            Pending p = batch.get(i);
-            ProfilePart part = p.record.getValue();
+        for (int b = 0; b < n; b++) {
+            Pending p = users.get(b);
             PredictionState st = p.state;
-            score(st, part.step);
-            st.h = java.util.Arrays.copyOfRange(out.h(), i * hs, (i + 1) * hs);
-            st.c = java.util.Arrays.copyOfRange(out.c(), i * hs, (i + 1) * hs);
-            st.nextAction =
-                    java.util.Arrays.copyOfRange(out.nextAction(), i * classes, (i + 1) * classes);
-            st.purchaseSoon = out.binary()[i * 2 + LstmNet.PURCHASE];
-            st.churn = out.binary()[i * 2 + LstmNet.CHURN];
-            st.lastTs = Math.max(st.lastTs, part.step.ts());
-            st.remember(part.step, settings.history());
             setCurrentKey(p.key);
-            state.update(st);
-            part.predictions =
-                    new PredictionPart(st.nextAction, st.purchaseSoon, st.churn, st.modelVersion);
-            output.collect(p.record);
-            ArrayDeque<StreamRecord<ProfilePart>> q = queues.get(p.key);
-            q.poll();
-            if (q.isEmpty()) {
-                queues.remove(p.key);
+            for (int t = 0; t < p.run.size(); t++) {
+                ProfilePart part = p.run.get(t).getValue();
+                score(st, part.step);
+                int a = out.actionAt(t, b);
+                st.nextAction =
+                        java.util.Arrays.copyOfRange(out.nextAction(), a, a + Encoding.CLASSES);
+                st.purchaseSoon = out.binary()[out.binaryAt(t, b) + LstmNet.PURCHASE];
+                st.churn = out.binary()[out.binaryAt(t, b) + LstmNet.CHURN];
+                st.lastTs = Math.max(st.lastTs, part.step.ts());
+                st.remember(part.step, settings.history());
+                part.predictions =
+                        new PredictionPart(
+                                st.nextAction, st.purchaseSoon, st.churn, st.modelVersion);
+                output.collect(p.run.get(t));
             }
+            steps.inc(p.run.size());
+            st.h = java.util.Arrays.copyOfRange(out.h(), b * hs, (b + 1) * hs);
+            st.c = java.util.Arrays.copyOfRange(out.c(), b * hs, (b + 1) * hs);
+            state.update(st);
         }
     }
 
