@@ -11,17 +11,14 @@ import io.portrait.config.Topics;
 import io.portrait.demo.Summary;
 import io.portrait.sink.RedisConnections;
 import io.portrait.testing.PortraitITCase;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -35,21 +32,7 @@ import redis.clients.jedis.Jedis;
 class ControlStreamITCase extends PortraitITCase {
 
     static String event(String id, String user, long ts) {
-        return "{\"event_id\":\""
-                + id
-                + "\",\"user_id\":\""
-                + user
-                + "\",\"type\":\"view\",\"ts\":\""
-                + Instant.ofEpochMilli(ts)
-                + "\"}";
-    }
-
-    static void send(KafkaProducer<byte[], byte[]> p, String topic, String key, String value) {
-        p.send(
-                new ProducerRecord<>(
-                        topic,
-                        key.getBytes(StandardCharsets.UTF_8),
-                        value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
+        return eventJson(id, user, "view", ts);
     }
 
     static long total(String user) throws Exception {

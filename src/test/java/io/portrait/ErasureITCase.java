@@ -12,17 +12,14 @@ import io.portrait.demo.Summary;
 import io.portrait.sink.RedisConnections;
 import io.portrait.testing.PortraitITCase;
 import io.portrait.testing.ProfileSchema;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -34,24 +31,8 @@ import redis.clients.jedis.Jedis;
  */
 class ErasureITCase extends PortraitITCase {
 
-    static void send(KafkaProducer<byte[], byte[]> p, String user, String json) {
-        p.send(
-                new ProducerRecord<>(
-                        Topics.EVENTS,
-                        user.getBytes(StandardCharsets.UTF_8),
-                        json.getBytes(StandardCharsets.UTF_8)));
-    }
-
     static String event(String id, String user, String type, long ts) {
-        return "{\"event_id\":\""
-                + id
-                + "\",\"user_id\":\""
-                + user
-                + "\",\"type\":\""
-                + type
-                + "\",\"ts\":\""
-                + Instant.ofEpochMilli(ts)
-                + "\",\"category\":\"books\",\"ip\":\"203.0.113.9\"}";
+        return eventJson(id, user, type, ts, "category", "books", "ip", "203.0.113.9");
     }
 
     @Test
@@ -65,8 +46,8 @@ class ErasureITCase extends PortraitITCase {
                 Jedis redis = RedisConnections.open(services.redis.address(), "test", 5000)) {
             long now = System.currentTimeMillis();
             for (int i = 0; i < 5; i++) {
-                send(p, "alice", event("a" + i, "alice", "view", now - 5000 + i));
-                send(p, "bob", event("b" + i, "bob", "view", now - 5000 + i));
+                send(p, Topics.EVENTS, "alice", event("a" + i, "alice", "view", now - 5000 + i));
+                send(p, Topics.EVENTS, "bob", event("b" + i, "bob", "view", now - 5000 + i));
             }
             p.flush();
             await().atMost(Duration.ofMinutes(1))
@@ -79,7 +60,11 @@ class ErasureITCase extends PortraitITCase {
             assertThat(before).doesNotContain("203.0.113.9").as("no raw IP in a profile");
 
             long sent = System.nanoTime();
-            send(p, "alice", event("erase-1", "alice", "erase", System.currentTimeMillis()));
+            send(
+                    p,
+                    Topics.EVENTS,
+                    "alice",
+                    event("erase-1", "alice", "erase", System.currentTimeMillis()));
             p.flush();
             await().atMost(Duration.ofSeconds(5))
                     .pollInterval(Duration.ofMillis(50))
@@ -117,7 +102,11 @@ class ErasureITCase extends PortraitITCase {
 
             // A returning user starts a new profile past the tombstone; old events count again
             // only if re-sent after the erase (their ids were forgotten too).
-            send(p, "alice", event("a-new", "alice", "view", System.currentTimeMillis()));
+            send(
+                    p,
+                    Topics.EVENTS,
+                    "alice",
+                    event("a-new", "alice", "view", System.currentTimeMillis()));
             p.flush();
             await().atMost(Duration.ofSeconds(10))
                     .untilAsserted(

@@ -119,8 +119,7 @@ public final class TrainCommand implements Callable<Integer> {
                                     Instant.parse("2026-01-01T00:00:00Z").toEpochMilli(),
                                     Duration.ofSeconds(30).toMillis())));
         }
-        Trainer.Options options =
-                Trainer.Options.defaults().withEpochs(epochs).withHidden(hidden).withSeed(seed);
+        Trainer.Options options = Trainer.Options.defaults().with(hidden, epochs, seed);
         var outcome =
                 ModelTraining.run(
                         sources, options, name, line -> spec.commandLine().getOut().println(line));

@@ -34,10 +34,11 @@ public final class Trainer {
             return new Options(32, 12, 48, 16, 0.004, 0.5, 5.0, 3, 10, Duration.ofDays(1), 42);
         }
 
-        public Options withEpochs(int e) {
+        /** These options with another size, length of training and seed. */
+        public Options with(int newHidden, int newEpochs, long newSeed) {
             return new Options(
-                    hidden,
-                    e,
+                    newHidden,
+                    newEpochs,
                     chunk,
                     batchChunks,
                     learningRate,
@@ -46,37 +47,7 @@ public final class Trainer {
                     patience,
                     purchaseWithin,
                     churnHorizon,
-                    seed);
-        }
-
-        public Options withHidden(int h) {
-            return new Options(
-                    h,
-                    epochs,
-                    chunk,
-                    batchChunks,
-                    learningRate,
-                    binaryWeight,
-                    clipNorm,
-                    patience,
-                    purchaseWithin,
-                    churnHorizon,
-                    seed);
-        }
-
-        public Options withSeed(long s) {
-            return new Options(
-                    hidden,
-                    epochs,
-                    chunk,
-                    batchChunks,
-                    learningRate,
-                    binaryWeight,
-                    clipNorm,
-                    patience,
-                    purchaseWithin,
-                    churnHorizon,
-                    s);
+                    newSeed);
         }
     }
 

@@ -12,17 +12,14 @@ import io.portrait.demo.Summary;
 import io.portrait.sink.RedisConnections;
 import io.portrait.testing.PortraitITCase;
 import io.portrait.testing.ProfileSchema;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -36,25 +33,15 @@ class ModelSwapITCase extends PortraitITCase {
     static final long HOUR = 3_600_000L;
 
     static String event(String id, String user, String type, long ts) {
-        return "{\"event_id\":\""
-                + id
-                + "\",\"user_id\":\""
-                + user
-                + "\",\"type\":\""
-                + type
-                + "\",\"ts\":\""
-                + Instant.ofEpochMilli(ts)
-                + "\",\"item_id\":\"i-"
-                + (id.hashCode() % 7)
-                + "\",\"category\":\"shoes\"}";
-    }
-
-    static void send(KafkaProducer<byte[], byte[]> p, String topic, String key, String value) {
-        p.send(
-                new ProducerRecord<>(
-                        topic,
-                        key.getBytes(StandardCharsets.UTF_8),
-                        value.getBytes(StandardCharsets.UTF_8)));
+        return eventJson(
+                id,
+                user,
+                type,
+                ts,
+                "item_id",
+                "i-" + Math.floorMod(id.hashCode(), 7),
+                "category",
+                "shoes");
     }
 
     static JsonNode profile(String user) throws Exception {
