@@ -91,6 +91,14 @@ public final class EvaluateCommand implements Callable<Integer> {
                     .getOut()
                     .println("evaluate: model " + m.info().name() + " sha256=" + m.sha256());
             Evaluation.Report r = Evaluation.run(m, all.split(split), markov, batch);
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            java.util.Locale.ROOT,
+                            "evaluate: predictions=%d churn_auc=%.4f logloss_vs_markov=%+.1f%%%n",
+                            r.predictions(),
+                            r.churnAuc(),
+                            -100 * r.loglossGainOverMarkov());
             spec.commandLine().getOut().println(r.line());
         } finally {
             m.release();

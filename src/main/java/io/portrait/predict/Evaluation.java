@@ -33,8 +33,7 @@ public final class Evaluation {
             return String.format(
                     Locale.ROOT,
                     "evaluate: users=%d events=%d top1=%.4f logloss=%.4f markov_top1=%.4f"
-                            + " markov_logloss=%.4f majority_top1=%.4f purchase_auc=%.4f"
-                            + " churn_auc=%.4f",
+                            + " markov_logloss=%.4f majority_top1=%.4f purchase_auc=%.4f",
                     users,
                     events,
                     top1,
@@ -42,8 +41,7 @@ public final class Evaluation {
                     markovTop1,
                     markovLogloss,
                     majorityTop1,
-                    purchaseAuc,
-                    churnAuc);
+                    purchaseAuc);
         }
 
         /** How far below Markov's the model's log-loss is, as a fraction (0.05 = 5 % lower). */

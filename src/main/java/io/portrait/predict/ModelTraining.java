@@ -86,7 +86,11 @@ public final class ModelTraining {
                                 s.data.split(Split.TRAIN), s.data.split(Split.VALIDATION));
                 Evaluation.Report r = Evaluation.run(model, s.data.split(Split.TEST), markov, 256);
                 test.put(s.name, r);
-                log.accept(s.name + " test " + r.line());
+                log.accept(
+                        s.name
+                                + " test "
+                                + r.line()
+                                + String.format(Locale.ROOT, " churn_auc=%.4f", r.churnAuc()));
             }
         } finally {
             model.release();
