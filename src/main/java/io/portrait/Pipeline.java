@@ -9,6 +9,7 @@ import io.portrait.event.DeadLetter;
 import io.portrait.event.Event;
 import io.portrait.event.Ingested;
 import io.portrait.ingest.RouteDeadLetters;
+import io.portrait.predict.ModelControlFunction;
 import io.portrait.predict.PredictionOperator;
 import io.portrait.profile.DeduplicateFunction;
 import io.portrait.profile.Descriptors;
@@ -26,6 +27,7 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
 /**
  * The topology of portrait, free of connectors: parsed input and control records in, the streams
@@ -80,8 +82,29 @@ public final class Pipeline {
                         .uid("profile-core")
                         .name("Profile core");
 
+        // The sequence model: one LSTM step per event, batched across users, chained behind the
+        // profile core; models arrive through the control stream and the JVM's ModelRegistry.
+        DataStream<ProfilePart> predicted = core;
+        if (config.predict().enabled()) {
+            predicted =
+                    DataStreamUtils.reinterpretAsKeyedStream(core, ProfilePart::getUserId)
+                            .transform(
+                                    "Predict (LSTM, ONNX Runtime)",
+                                    TypeInformation.of(ProfilePart.class),
+                                    new PredictionOperator(config))
+                            .uid("predict");
+            controlMessages
+                    .broadcast()
+                    .process(new ModelControlFunction(config))
+                    .uid("model-control")
+                    .name("Model control")
+                    .sinkTo(new DiscardingSink<>())
+                    .uid("model-control-sink")
+                    .name("Model control (no output)");
+        }
+
         SingleOutputStreamOperator<ProfilePart> segmented =
-                DataStreamUtils.reinterpretAsKeyedStream(core, ProfilePart::getUserId)
+                DataStreamUtils.reinterpretAsKeyedStream(predicted, ProfilePart::getUserId)
                         .connect(broadcast)
                         .process(new SegmentAssigner(config))
                         .uid("segment-assign")
@@ -98,21 +121,8 @@ public final class Pipeline {
                         .setParallelism(1)
                         .setMaxParallelism(1);
 
-        // The sequence model: one LSTM step per event, batched across users (PredictionOperator).
-        DataStream<ProfilePart> predicted = segmented;
-        if (config.predict().enabled()) {
-            predicted =
-                    DataStreamUtils.reinterpretAsKeyedStream(segmented, ProfilePart::getUserId)
-                            .connect(controlMessages.broadcast())
-                            .transform(
-                                    "Predict (LSTM, ONNX Runtime)",
-                                    TypeInformation.of(ProfilePart.class),
-                                    new PredictionOperator(config))
-                            .uid("predict");
-        }
-
         SingleOutputStreamOperator<ProfileRecord> profiles =
-                DataStreamUtils.reinterpretAsKeyedStream(predicted, ProfilePart::getUserId)
+                DataStreamUtils.reinterpretAsKeyedStream(segmented, ProfilePart::getUserId)
                         .connect(broadcast)
                         .process(new ProfileAssembler(config))
                         .uid("profile-assembler")

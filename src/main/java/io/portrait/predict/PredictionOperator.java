@@ -1,7 +1,6 @@
 package io.portrait.predict;
 
 import io.portrait.config.PortraitConfig;
-import io.portrait.control.ControlMessage;
 import io.portrait.event.EventType;
 import io.portrait.profile.ProfilePart;
 import java.util.ArrayDeque;
@@ -21,7 +20,7 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
@@ -31,14 +30,15 @@ import org.slf4j.LoggerFactory;
  * Advances each user's LSTM by one step per event, batching steps of many users into one ONNX
  * Runtime call, and attaches {@code predictions} to the profile part it passes on.
  *
- * <p>Input 1 is keyed by user: profile parts from the segment assigner. A part that carries a
- * {@link StepInput} needs a model step; others (erase markers, silence ticks, bot-flagged events)
- * are answered from state. Parts of one user leave in arrival order: while a user has a step
- * queued, later parts of that user queue behind it, and each batch holds at most one step per user
- * (step k+1 needs step k's (h, c)). A flush runs every queued part through as many batches as it
- * takes; it happens when {@code batch-size} steps are queued, {@code max-delay} after the first
- * queued step, before a watermark is forwarded, before a checkpoint barrier, and at the end of
- * input — so nothing is in flight across a checkpoint, and no part is overtaken by a watermark.
+ * <p>The input is keyed by user: profile parts from the profile core, in the same task (a one-input
+ * operator chains, so predictions cost no extra hop). A part that carries a {@link StepInput} needs
+ * a model step; others (erase markers, silence ticks, bot-flagged events) are answered from state.
+ * Parts of one user leave in arrival order: while a user has a step queued, later parts of that
+ * user queue behind it, and each batch holds at most one step per user (step k+1 needs step k's (h,
+ * c)). A flush runs every queued part through as many batches as it takes; it happens when {@code
+ * batch-size} steps are queued, {@code max-delay} after the first queued step, before a watermark
+ * is forwarded, before a checkpoint barrier, and at the end of input — so nothing is in flight
+ * across a checkpoint, and no part is overtaken by a watermark.
  *
  * <p>Input 2 is the broadcast control stream: a {@code model} record with id {@value #MODEL_ID}
  * switches every task to a new model (loaded once per JVM, checked by sha256); a tombstone goes
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * user's last steps (kept in state) through the new model.
  */
 public final class PredictionOperator extends AbstractStreamOperator<ProfilePart>
-        implements TwoInputStreamOperator<ProfilePart, ControlMessage, ProfilePart> {
+        implements OneInputStreamOperator<ProfilePart, ProfilePart> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(PredictionOperator.class);
 
@@ -73,6 +73,8 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
     private transient Counter modelFailures;
     private transient Map<String, Feedback> feedback;
     private transient volatile double lastBatchMillis;
+    private transient String job;
+    private transient long seenChanges;
 
     public PredictionOperator(PortraitConfig config) {
         this.settings = config.predict();
@@ -114,8 +116,11 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
                         batches.getCount() == 0
                                 ? 0.0
                                 : steps.getCount() / (double) batches.getCount());
+        job = getRuntimeContext().getJobInfo().getJobId().toString();
+        seenChanges = ModelRegistry.changes();
         if (ref == null) {
-            ref = configured();
+            ModelRef published = ModelRegistry.current(job);
+            ref = published != null ? published : configured();
         }
         try {
             use(ref, OnnxModel.acquire(ref));
@@ -162,10 +167,22 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         return new long[] {batches.getCount(), rebuilds.getCount(), modelFailures.getCount()};
     }
 
-    // ------------------------------------------------------------------ input 1: profile parts
+    /** The job id this operator reads in the {@link ModelRegistry} (for tests). */
+    String job() {
+        return job;
+    }
+
+    // ------------------------------------------------------------------ profile parts
 
     @Override
-    public void processElement1(StreamRecord<ProfilePart> record) throws Exception {
+    public void processElement(StreamRecord<ProfilePart> record) throws Exception {
+        if (ModelRegistry.changes() != seenChanges) {
+            seenChanges = ModelRegistry.changes();
+            ModelRef published = ModelRegistry.current(job);
+            if (published != null && !ModelRegistry.same(published, ref)) {
+                swapTo(published);
+            }
+        }
         ProfilePart part = record.getValue();
         ArrayDeque<StreamRecord<ProfilePart>> queue = queues.get(part.userId);
         if (queue == null && part.step == null) {
@@ -428,19 +445,11 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         }
     }
 
-    // ------------------------------------------------------------------ input 2: control
-
-    @Override
-    public void processElement2(StreamRecord<ControlMessage> record) throws Exception {
-        ControlMessage m = record.getValue();
-        if (!"model".equals(m.kind()) || !MODEL_ID.equals(m.id())) {
-            return;
-        }
-        ModelRef next =
-                m.deleted() ? configured() : ModelRef.fromPayload(m.id(), m.version(), m.payload());
-        if (!m.deleted() && ref.version >= next.version && ref.version > 0) {
-            return; // an older or the same record again (the compacted topic is re-read)
-        }
+    /**
+     * Finishes queued steps on the current model, then switches; a model that fails to load is
+     * refused.
+     */
+    private void swapTo(ModelRef next) throws Exception {
         OnnxModel loaded;
         try {
             loaded = OnnxModel.acquire(next);
@@ -449,7 +458,7 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
             LOG.error("model {} rejected, keeping {}: {}", next, modelLabel, e.getMessage());
             return;
         }
-        flush(); // queued steps belong to the old model
+        flush();
         use(next, loaded);
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.portrait.config.PortraitConfig;
-import io.portrait.control.ControlMessage;
 import io.portrait.event.EventType;
 import io.portrait.profile.CoreFeatures;
 import io.portrait.profile.ProfilePart;
@@ -17,8 +16,7 @@ import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,13 +36,12 @@ class PredictionOperatorTest {
                                 delay));
     }
 
-    static KeyedTwoInputStreamOperatorTestHarness<String, ProfilePart, ControlMessage, ProfilePart>
-            harness(PortraitConfig config, OperatorSubtaskState restore) throws Exception {
+    static KeyedOneInputStreamOperatorTestHarness<String, ProfilePart, ProfilePart> harness(
+            PortraitConfig config, OperatorSubtaskState restore) throws Exception {
         var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedOneInputStreamOperatorTestHarness<>(
                         new PredictionOperator(config),
                         (ProfilePart p) -> p.userId,
-                        (ControlMessage m) -> "control",
                         Types.STRING,
                         128,
                         1,
@@ -61,8 +58,7 @@ class PredictionOperatorTest {
     }
 
     static PredictionOperator op(
-            KeyedTwoInputStreamOperatorTestHarness<String, ProfilePart, ControlMessage, ProfilePart>
-                    h) {
+            KeyedOneInputStreamOperatorTestHarness<String, ProfilePart, ProfilePart> h) {
         return (PredictionOperator) h.getOperator();
     }
 
@@ -92,8 +88,7 @@ class PredictionOperatorTest {
     };
 
     static List<ProfilePart> values(
-            KeyedTwoInputStreamOperatorTestHarness<String, ProfilePart, ControlMessage, ProfilePart>
-                    h) {
+            KeyedOneInputStreamOperatorTestHarness<String, ProfilePart, ProfilePart> h) {
         return h.extractOutputValues();
     }
 
@@ -101,7 +96,7 @@ class PredictionOperatorTest {
     static List<float[]> sequential(String user, int n) throws Exception {
         try (var h = harness(config(1, "1 h"), null)) {
             for (int i = 0; i < n; i++) {
-                h.processElement1(part(user, i, TYPES[i % TYPES.length]), T0);
+                h.processElement(part(user, i, TYPES[i % TYPES.length]), T0);
             }
             return values(h).stream().map(p -> p.predictions.nextAction).toList();
         }
@@ -111,10 +106,10 @@ class PredictionOperatorTest {
     void stepsOfDifferentUsersShareOneCallWhenTheBatchFills() throws Exception {
         try (var h = harness(config(4, "1 h"), null)) {
             for (int u = 0; u < 3; u++) {
-                h.processElement1(part("u" + u, 0, EventType.VIEW), T0);
+                h.processElement(part("u" + u, 0, EventType.VIEW), T0);
             }
             assertThat(values(h)).as("waiting for the batch to fill").isEmpty();
-            h.processElement1(part("u3", 0, EventType.VIEW), T0);
+            h.processElement(part("u3", 0, EventType.VIEW), T0);
             assertThat(values(h)).hasSize(4).allMatch(p -> p.predictions != null);
             assertThat(op(h).counts()[0]).as("ONNX calls").isEqualTo(1);
             ProfilePart p = values(h).get(0);
@@ -133,14 +128,13 @@ class PredictionOperatorTest {
         List<float[]> expectedB = sequential("b", 2);
         try (var h = harness(config(64, "1 h"), null)) {
             for (int i = 0; i < 5; i++) {
-                h.processElement1(part("a", i, TYPES[i]), T0);
+                h.processElement(part("a", i, TYPES[i]), T0);
                 if (i < 2) {
-                    h.processElement1(part("b", i, TYPES[i]), T0);
+                    h.processElement(part("b", i, TYPES[i]), T0);
                 }
             }
             assertThat(values(h)).isEmpty();
-            h.processWatermark1(new Watermark(T0 + 10));
-            h.processWatermark2(new Watermark(Long.MAX_VALUE));
+            h.processWatermark(new Watermark(T0 + 10));
             List<Object> output = new ArrayList<>(h.getOutput());
             assertThat(output.get(output.size() - 1))
                     .as("the watermark follows every part it covers")
@@ -166,7 +160,7 @@ class PredictionOperatorTest {
     void aQuietStreamIsFlushedAfterTheMaxDelay() throws Exception {
         try (var h = harness(config(64, "20 ms"), null)) {
             h.setProcessingTime(1_000);
-            h.processElement1(part("u", 0, EventType.VIEW), T0);
+            h.processElement(part("u", 0, EventType.VIEW), T0);
             h.setProcessingTime(1_019);
             assertThat(values(h)).isEmpty();
             h.setProcessingTime(1_020);
@@ -179,18 +173,17 @@ class PredictionOperatorTest {
         List<float[]> expected = sequential("u", 4);
         OperatorSubtaskState snapshot;
         try (var h = harness(config(64, "1 h"), null)) {
-            h.processElement1(part("u", 0, TYPES[0]), T0);
-            h.processElement1(part("u", 1, TYPES[1]), T0);
+            h.processElement(part("u", 0, TYPES[0]), T0);
+            h.processElement(part("u", 1, TYPES[1]), T0);
             assertThat(values(h)).isEmpty();
             h.prepareSnapshotPreBarrier(1); // what the task does before the barrier
             snapshot = h.snapshot(1, 1);
             assertThat(values(h)).as("flushed before the barrier").hasSize(2);
         }
         try (var h = harness(config(64, "1 h"), snapshot)) {
-            h.processElement1(part("u", 2, TYPES[2]), T0);
-            h.processElement1(part("u", 3, TYPES[3]), T0);
-            h.endInput1();
-            h.endInput2();
+            h.processElement(part("u", 2, TYPES[2]), T0);
+            h.processElement(part("u", 3, TYPES[3]), T0);
+            h.endInput();
             op(h).finish();
             List<ProfilePart> out = values(h);
             assertThat(out).hasSize(2);
@@ -213,69 +206,61 @@ class PredictionOperatorTest {
                         config(1, "1 h").with(Map.of("portrait.predict.model", file.toString())),
                         null)) {
             for (int i = 0; i < 3; i++) {
-                h.processElement1(part("u", i, TYPES[i]), T0);
+                h.processElement(part("u", i, TYPES[i]), T0);
             }
             expected = values(h).get(2).predictions.nextAction;
         }
         try (var h = harness(config(1, "1 h"), null)) {
-            h.processElement1(part("u", 0, TYPES[0]), T0);
-            h.processElement1(part("u", 1, TYPES[1]), T0);
+            h.processElement(part("u", 0, TYPES[0]), T0);
+            h.processElement(part("u", 1, TYPES[1]), T0);
+            String job = op(h).job();
             // A wrong digest is refused and the current model stays.
-            h.processElement2(
-                    new StreamRecord<>(
-                            new ControlMessage(
-                                    "model",
-                                    "next-action",
-                                    1,
-                                    0,
-                                    payload.replace(OnnxModel.sha256(other), "0".repeat(64)),
-                                    false)));
+            ModelRegistry.publish(
+                    job, new ModelRef("next-action", 1, file.toUri().toString(), "0".repeat(64)));
+            h.processElement(ProfilePart.core("u", new CoreFeatures()), T0);
             assertThat(op(h).modelLabel()).isEqualTo("next-action-v1");
             assertThat(op(h).counts()[2]).as("load failures").isEqualTo(1);
 
-            h.processElement2(
-                    new StreamRecord<>(
-                            new ControlMessage("model", "next-action", 2, 0, payload, false)));
+            ModelRegistry.publish(job, ModelRef.fromPayload("next-action", 2, payload));
+            h.processElement(part("u", 2, TYPES[2]), T0);
             assertThat(op(h).modelLabel()).isEqualTo("next-action@2");
-            h.processElement1(part("u", 2, TYPES[2]), T0);
-            ProfilePart third = values(h).get(2);
+            ProfilePart third = values(h).get(3);
             assertThat(third.predictions.modelVersion).isEqualTo("next-action@2");
             assertThat(op(h).counts()[1]).as("state rebuilds").isEqualTo(1);
             assertThat(third.predictions.nextAction).containsExactly(expected, within(1e-5f));
 
-            // The same record again (a re-read compacted topic) changes nothing; a tombstone
-            // returns to the configured model.
-            h.processElement2(
-                    new StreamRecord<>(
-                            new ControlMessage("model", "next-action", 2, 0, payload, false)));
-            assertThat(op(h).counts()[1]).isEqualTo(1);
-            h.processElement2(
-                    new StreamRecord<>(
-                            new ControlMessage("model", "next-action", 0, 0, null, true)));
+            // The same reference again changes nothing; the configured one comes back.
+            ModelRegistry.publish(job, ModelRef.fromPayload("next-action", 2, payload));
+            h.processElement(part("u", 3, TYPES[3]), T0);
+            assertThat(op(h).counts()[1]).as("no second rebuild").isEqualTo(1);
+            ModelRegistry.publish(job, new ModelRef("next-action", 0, ModelRef.DEFAULT_URI, null));
+            h.processElement(part("u", 4, TYPES[4]), T0);
             assertThat(op(h).modelLabel()).isEqualTo("next-action-v1");
+            assertThat(values(h).get(5).predictions.modelVersion).isEqualTo("next-action-v1");
+            ModelRegistry.forget(job);
         }
     }
 
     @Test
     void silenceRaisesChurnRiskAndEraseForgetsTheUser() throws Exception {
         try (var h = harness(config(1, "1 h"), null)) {
-            h.processElement1(part("u", 0, EventType.VIEW), T0);
+            h.processElement(part("u", 0, EventType.VIEW), T0);
             float p = values(h).get(0).predictions.churnRisk;
             ProfilePart quiet = ProfilePart.core("u", new CoreFeatures());
             quiet.silenceAt = T0 + 12 * HOUR;
             quiet.silenceTick = 2;
-            h.processElement1(quiet, T0);
+            h.processElement(quiet, T0);
             float after12h = values(h).get(1).predictions.churnRisk;
             assertThat((double) after12h).isCloseTo(Math.pow(p, 0.5), within(1e-5));
             assertThat(after12h).isGreaterThan(p);
             ProfilePart day = ProfilePart.core("u", new CoreFeatures());
             day.silenceAt = T0 + 25 * HOUR;
-            h.processElement1(day, T0);
+            h.processElement(day, T0);
             assertThat(values(h).get(2).predictions.churnRisk).isEqualTo(1f);
 
             ProfilePart erase = ProfilePart.core("u", new CoreFeatures());
             erase.core.erased = true;
-            h.processElement1(erase, T0);
+            h.processElement(erase, T0);
             assertThat(Harnesses.keysWithState(h, "prediction")).isZero();
         }
     }
