@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ProfileCommand.class,
             ServicesCommand.class,
             TrainCommand.class,
+            ModelCommand.class,
             EvaluateCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -106,5 +106,18 @@ class ModelCommandsTest {
                 .contains("--format csv is unknown");
         assertThat(run("train", "--out", dir.resolve("x.onnx").toString()).err())
                 .contains("Give --data FILE, --generated-users N, or both.");
+        assertThat(run("model", "publish", "--file", "nope.onnx", "--version", "2").err())
+                .contains("--file nope.onnx is not a readable file");
+        Path notAModel = dir.resolve("not-a-model.onnx");
+        try {
+            Files.writeString(notAModel, "hello");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Run bad = run("model", "publish", "--file", notAModel.toString(), "--version", "2");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("not-a-model.onnx: not a usable ONNX model");
+        assertThat(run("model", "publish", "--file", notAModel.toString(), "--version", "0").err())
+                .contains("--version must be >= 1");
     }
 }

@@ -103,17 +103,26 @@ class ModelSwapITCase extends PortraitITCase {
                         "{\"kind\":\"model\",\"id\":\"next-action\",\"version\":1,\"payload\":{\"uri\":\""
                                 + file.toUri()
                                 + "\"}}");
-                send(
-                        p,
-                        Topics.CONTROL,
-                        "model:next-action",
-                        "{\"kind\":\"model\",\"id\":\"next-action\",\"version\":2,\"payload\":{\"uri\":\""
-                                + file.toUri()
-                                + "\",\"sha256\":\""
-                                + OnnxModel.sha256(other)
-                                + "\"}}");
                 p.flush();
             }
+            // The good one through the CLI, as an operator would publish it.
+            var cli = io.portrait.cli.PortraitCli.newCommandLine();
+            var out = new java.io.StringWriter();
+            cli.setOut(new java.io.PrintWriter(out));
+            assertThat(
+                            cli.execute(
+                                    "model",
+                                    "publish",
+                                    "--file",
+                                    file.toString(),
+                                    "--version",
+                                    "2",
+                                    "--kafka-bootstrap",
+                                    config.kafkaBootstrap()))
+                    .isZero();
+            assertThat(out.toString())
+                    .contains("published published as next-action@2")
+                    .contains(OnnxModel.sha256(other));
             await().atMost(Duration.ofMinutes(1))
                     .untilAsserted(
                             () ->
