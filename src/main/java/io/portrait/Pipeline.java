@@ -1,6 +1,9 @@
 package io.portrait;
 
 import io.portrait.anomaly.Alert;
+import io.portrait.anomaly.AlertSuppressor;
+import io.portrait.anomaly.Anomalies;
+import io.portrait.anomaly.Enriched;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlMessage;
 import io.portrait.control.ControlRecord;
@@ -26,6 +29,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
@@ -82,6 +86,22 @@ public final class Pipeline {
                         .uid("profile-core")
                         .name("Profile core");
 
+        // Anomaly patterns (CEP) over events enriched with the user's statistics from before them;
+        // every alert, the data-quality stage's bot_burst included, goes through one suppressor.
+        DataStream<Alert> rawAlerts = checked.getSideOutput(Descriptors.ALERTS);
+        if (config.anomaly().enabled()) {
+            KeyedStream<Enriched, String> enriched =
+                    DataStreamUtils.reinterpretAsKeyedStream(
+                            core.getSideOutput(Descriptors.ENRICHED), e -> e.event().userId());
+            rawAlerts = rawAlerts.union(Anomalies.detect(enriched, config));
+        }
+        SingleOutputStreamOperator<Alert> alerts =
+                rawAlerts
+                        .keyBy(AlertSuppressor::key)
+                        .process(new AlertSuppressor(config.anomaly().suppression()))
+                        .uid("alert-suppression")
+                        .name("Alert suppression");
+
         // The sequence model: one LSTM step per event, batched across users, chained behind the
         // profile core; models arrive through the control stream and the JVM's ModelRegistry.
         DataStream<ProfilePart> predicted = core;
@@ -132,7 +152,7 @@ public final class Pipeline {
                 profiles,
                 events.getSideOutput(Descriptors.DEAD_LETTERS),
                 controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS),
-                checked.getSideOutput(Descriptors.ALERTS),
+                alerts,
                 profiles.getSideOutput(Descriptors.CHANGES)
                         .union(segmented.getSideOutput(Descriptors.CHANGES)),
                 models);

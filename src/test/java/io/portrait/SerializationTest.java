@@ -49,7 +49,10 @@ class SerializationTest {
                 io.portrait.predict.PredictionState.class,
                 io.portrait.predict.PredictionPart.class,
                 io.portrait.predict.ModelRef.class,
-                io.portrait.predict.StepInput.class
+                io.portrait.predict.StepInput.class,
+                io.portrait.anomaly.Enriched.class,
+                io.portrait.anomaly.CardTesting.SmallOrders.class,
+                io.portrait.anomaly.ImpossibleTravel.LastPlace.class
             })
     void isAPojoWithoutKryo(Class<?> type) {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

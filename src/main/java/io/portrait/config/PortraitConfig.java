@@ -45,8 +45,27 @@ public record PortraitConfig(
         Features features,
         Quality quality,
         Segments segments,
-        Predict predict)
+        Predict predict,
+        Anomaly anomaly)
         implements Serializable {
+
+    /** Settings of the CEP anomaly patterns (docs/anomaly.md). */
+    public record Anomaly(
+            boolean enabled,
+            int atoFailedLogins,
+            Duration atoWindow,
+            double atoAmountFactor,
+            int cardTestingPurchases,
+            long cardTestingMaxMinor,
+            Duration cardTestingWindow,
+            double travelMaxKmh,
+            double travelMinKm,
+            double spendSpikeZ,
+            int spendSpikeMinOrders,
+            int refundAbuseRefunds,
+            Duration refundAbuseWindow,
+            Duration suppression)
+            implements Serializable {}
 
     /** Settings of the sequence model (docs/models/next-action.md). */
     public record Predict(
@@ -151,7 +170,41 @@ public record PortraitConfig(
                         positive(conf, PREDICT_MAX_DELAY),
                         between(conf, PREDICT_HISTORY, 1, 64),
                         nonNegative(conf, PREDICT_SILENCE_TICK),
-                        between(conf, PREDICT_SILENCE_TICKS, 1, 1000)));
+                        between(conf, PREDICT_SILENCE_TICKS, 1, 1000)),
+                anomaly(conf, money(conf)));
+    }
+
+    private static Anomaly anomaly(Configuration conf, Money money) {
+        String small = conf.get(CARD_TESTING_MAX_AMOUNT);
+        long smallMinor;
+        try {
+            smallMinor =
+                    money.toBaseMinor(new java.math.BigDecimal(small.trim()), money.baseCurrency())
+                            .orElseThrow();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    CARD_TESTING_MAX_AMOUNT.key()
+                            + " must be a decimal amount in "
+                            + money.baseCurrency()
+                            + ", e.g. 2.00; got '"
+                            + small
+                            + "'");
+        }
+        return new Anomaly(
+                conf.get(ANOMALY_ENABLED),
+                between(conf, ATO_FAILED_LOGINS, 1, 50),
+                positive(conf, ATO_WINDOW),
+                positiveDouble(conf, ATO_AMOUNT_FACTOR),
+                between(conf, CARD_TESTING_PURCHASES, 2, 100),
+                smallMinor,
+                positive(conf, CARD_TESTING_WINDOW),
+                positiveDouble(conf, TRAVEL_MAX_KMH),
+                nonNegativeDouble(conf, TRAVEL_MIN_KM),
+                positiveDouble(conf, SPEND_SPIKE_Z),
+                atLeast(conf, SPEND_SPIKE_MIN_ORDERS, 2),
+                between(conf, REFUND_ABUSE_REFUNDS, 2, 100),
+                positive(conf, REFUND_ABUSE_WINDOW),
+                nonNegative(conf, ANOMALY_SUPPRESSION));
     }
 
     public static PortraitConfig defaults() {
@@ -221,6 +274,22 @@ public record PortraitConfig(
         conf.set(PREDICT_HISTORY, predict.history());
         conf.set(PREDICT_SILENCE_TICK, predict.silenceTick());
         conf.set(PREDICT_SILENCE_TICKS, predict.silenceTicks());
+        conf.set(ANOMALY_ENABLED, anomaly.enabled());
+        conf.set(ATO_FAILED_LOGINS, anomaly.atoFailedLogins());
+        conf.set(ATO_WINDOW, anomaly.atoWindow());
+        conf.set(ATO_AMOUNT_FACTOR, anomaly.atoAmountFactor());
+        conf.set(CARD_TESTING_PURCHASES, anomaly.cardTestingPurchases());
+        conf.set(
+                CARD_TESTING_MAX_AMOUNT,
+                money.fromBaseMinor(anomaly.cardTestingMaxMinor()).toPlainString());
+        conf.set(CARD_TESTING_WINDOW, anomaly.cardTestingWindow());
+        conf.set(TRAVEL_MAX_KMH, anomaly.travelMaxKmh());
+        conf.set(TRAVEL_MIN_KM, anomaly.travelMinKm());
+        conf.set(SPEND_SPIKE_Z, anomaly.spendSpikeZ());
+        conf.set(SPEND_SPIKE_MIN_ORDERS, anomaly.spendSpikeMinOrders());
+        conf.set(REFUND_ABUSE_REFUNDS, anomaly.refundAbuseRefunds());
+        conf.set(REFUND_ABUSE_WINDOW, anomaly.refundAbuseWindow());
+        conf.set(ANOMALY_SUPPRESSION, anomaly.suppression());
         return conf;
     }
 

@@ -385,4 +385,102 @@ public final class PortraitOptions {
                     .intType()
                     .defaultValue(4)
                     .withDescription("Silence updates after a user's last event, at most.");
+
+    public static final ConfigOption<Boolean> ANOMALY_ENABLED =
+            ConfigOptions.key("portrait.anomaly.enabled")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription("Run the CEP anomaly patterns and publish their alerts.");
+
+    public static final ConfigOption<Integer> ATO_FAILED_LOGINS =
+            ConfigOptions.key("portrait.anomaly.ato.failed-logins")
+                    .intType()
+                    .defaultValue(3)
+                    .withDescription(
+                            "account_takeover: login_failed events before the successful login.");
+
+    public static final ConfigOption<Duration> ATO_WINDOW =
+            ConfigOptions.key("portrait.anomaly.ato.window")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(30))
+                    .withDescription(
+                            "account_takeover: from the first failed login to the password change"
+                                    + " or unusual purchase.");
+
+    public static final ConfigOption<Double> ATO_AMOUNT_FACTOR =
+            ConfigOptions.key("portrait.anomaly.ato.amount-factor")
+                    .doubleType()
+                    .defaultValue(3.0)
+                    .withDescription(
+                            "account_takeover: a purchase above this many times the user's median"
+                                    + " order value (before it) counts as unusual.");
+
+    public static final ConfigOption<Integer> CARD_TESTING_PURCHASES =
+            ConfigOptions.key("portrait.anomaly.card-testing.purchases")
+                    .intType()
+                    .defaultValue(5)
+                    .withDescription(
+                            "card_testing: small purchases of distinct orders within the window.");
+
+    public static final ConfigOption<String> CARD_TESTING_MAX_AMOUNT =
+            ConfigOptions.key("portrait.anomaly.card-testing.max-amount")
+                    .stringType()
+                    .defaultValue("2.00")
+                    .withDescription(
+                            "card_testing: largest 'small' purchase, in the base currency.");
+
+    public static final ConfigOption<Duration> CARD_TESTING_WINDOW =
+            ConfigOptions.key("portrait.anomaly.card-testing.window")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(1))
+                    .withDescription("card_testing: the burst's window.");
+
+    public static final ConfigOption<Double> TRAVEL_MAX_KMH =
+            ConfigOptions.key("portrait.anomaly.travel.max-kmh")
+                    .doubleType()
+                    .defaultValue(1200.0)
+                    .withDescription(
+                            "impossible_travel: speed between two located events above which the"
+                                    + " user cannot have travelled (an airliner is ~900 km/h).");
+
+    public static final ConfigOption<Double> TRAVEL_MIN_KM =
+            ConfigOptions.key("portrait.anomaly.travel.min-km")
+                    .doubleType()
+                    .defaultValue(300.0)
+                    .withDescription(
+                            "impossible_travel: shorter jumps are ignored (geo-IP jitter).");
+
+    public static final ConfigOption<Double> SPEND_SPIKE_Z =
+            ConfigOptions.key("portrait.anomaly.spend-spike.z")
+                    .doubleType()
+                    .defaultValue(6.0)
+                    .withDescription(
+                            "spend_spike: robust z-score (amount - median) / (IQR / 1.349) of a"
+                                    + " purchase against the user's orders before it.");
+
+    public static final ConfigOption<Integer> SPEND_SPIKE_MIN_ORDERS =
+            ConfigOptions.key("portrait.anomaly.spend-spike.min-orders")
+                    .intType()
+                    .defaultValue(5)
+                    .withDescription("spend_spike: orders of history before a purchase is judged.");
+
+    public static final ConfigOption<Integer> REFUND_ABUSE_REFUNDS =
+            ConfigOptions.key("portrait.anomaly.refund-abuse.refunds")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription("refund_abuse: refunds within the window.");
+
+    public static final ConfigOption<Duration> REFUND_ABUSE_WINDOW =
+            ConfigOptions.key("portrait.anomaly.refund-abuse.window")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription("refund_abuse: the window.");
+
+    public static final ConfigOption<Duration> ANOMALY_SUPPRESSION =
+            ConfigOptions.key("portrait.anomaly.suppression")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDescription(
+                            "After an alert, no other of the same rule for the same user for this"
+                                    + " long (event time).");
 }

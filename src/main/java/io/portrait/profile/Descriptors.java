@@ -29,6 +29,11 @@ public final class Descriptors {
     public static final OutputTag<Alert> ALERTS =
             new OutputTag<>("alerts", TypeExtractor.getForClass(Alert.class));
 
+    /** Events with the user's statistics from before them, for the anomaly patterns. */
+    public static final OutputTag<io.portrait.anomaly.Enriched> ENRICHED =
+            new OutputTag<>(
+                    "enriched", TypeExtractor.getForClass(io.portrait.anomaly.Enriched.class));
+
     public static final OutputTag<ProfileChange> CHANGES =
             new OutputTag<>("changes", TypeExtractor.getForClass(ProfileChange.class));
 

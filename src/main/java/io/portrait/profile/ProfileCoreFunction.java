@@ -41,6 +41,7 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
     private final boolean predict;
     private final long silenceTickMillis;
     private final int silenceTicks;
+    private final boolean anomaly;
 
     private transient ValueState<CoreFeatures> state;
     private transient ValueState<Long> versionFloor;
@@ -57,6 +58,7 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
         this.predict = config.predict().enabled();
         this.silenceTickMillis = predict ? config.predict().silenceTick().toMillis() : 0;
         this.silenceTicks = config.predict().silenceTicks();
+        this.anomaly = config.anomaly().enabled();
     }
 
     @Override
@@ -106,6 +108,9 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
             marker.erased = true;
             out.collect(ProfilePart.core(e.userId(), marker));
             return;
+        }
+        if (anomaly) {
+            ctx.output(Descriptors.ENRICHED, enrich(e, f));
         }
         long previousLastSeen = f.lastSeen;
         f.erased = false;
@@ -165,6 +170,17 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
             part.step = io.portrait.predict.StepInput.of(e);
         }
         out.collect(part);
+    }
+
+    /** The event with the user's order statistics from before it (for the anomaly patterns). */
+    static io.portrait.anomaly.Enriched enrich(Event e, CoreFeatures before) {
+        if (e.type() != EventType.PURCHASE || before.orderValues.count == 0) {
+            return new io.portrait.anomaly.Enriched(e, before.orders, Double.NaN, Double.NaN);
+        }
+        double q25 = before.orderValues.quantile(0.25);
+        double q50 = before.orderValues.quantile(0.5);
+        double q75 = before.orderValues.quantile(0.75);
+        return new io.portrait.anomaly.Enriched(e, before.orders, q50, q75 - q25);
     }
 
     /** A silence timer fired: send a silence update, and arm the next tick if any is left. */

@@ -26,6 +26,8 @@ public final class TestEvents {
         private Integer age;
         private String gender;
         private boolean bot;
+        private Double lat;
+        private Double lon;
 
         private Builder(String user, String id, EventType type, long ts) {
             this.user = user;
@@ -87,6 +89,13 @@ public final class TestEvents {
             return this;
         }
 
+        public Builder geo(double latitude, double longitude, String countryCode) {
+            this.lat = latitude;
+            this.lon = longitude;
+            this.country = countryCode;
+            return this;
+        }
+
         public Event build() {
             return new Event(
                     id,
@@ -103,8 +112,8 @@ public final class TestEvents {
                     device,
                     null,
                     tz,
-                    null,
-                    null,
+                    lat,
+                    lon,
                     country,
                     age,
                     gender,
