@@ -390,7 +390,8 @@ public final class PortraitOptions {
             ConfigOptions.key("portrait.anomaly.enabled")
                     .booleanType()
                     .defaultValue(true)
-                    .withDescription("Run the CEP anomaly patterns and publish their alerts.");
+                    .withDescription(
+                            "Run the anomaly detectors (docs/anomaly.md) and publish their alerts.");
 
     public static final ConfigOption<Integer> ATO_FAILED_LOGINS =
             ConfigOptions.key("portrait.anomaly.ato.failed-logins")

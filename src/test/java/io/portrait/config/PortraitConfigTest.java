@@ -61,7 +61,10 @@ class PortraitConfigTest {
                 "portrait.redis.url|http://host:6379|must start with redis://",
                 "portrait.topics.events|' '|must not be empty",
                 "portrait.profile.epoch|-5|must be 0",
-                "portrait.redis.batch-size|many|invalid value"
+                "portrait.redis.batch-size|many|invalid value",
+                "portrait.anomaly.card-testing.max-amount|two pounds|must be a decimal amount in GBP",
+                "portrait.anomaly.ato.failed-logins|0|portrait.anomaly.ato.failed-logins",
+                "portrait.predict.batch-size|0|portrait.predict.batch-size"
             })
     void rejectsBadValuesWithAMessageThatSaysWhatToFix(String key, String value, String message) {
         Configuration conf = new Configuration();
