@@ -78,6 +78,7 @@ public final class Anomalies {
     /** Logins, failures, password changes and unusual purchases: what account_takeover reads. */
     static KeyedStream<Enriched, String> atoInput(
             KeyedStream<Enriched, String> events, PortraitConfig.Anomaly a) {
+        var unusual = Patterns.unusualPurchase(a);
         return DataStreamUtils.reinterpretAsKeyedStream(
                 events.filter(
                                 e -> {
@@ -85,7 +86,7 @@ public final class Anomalies {
                                     return t == EventType.LOGIN_FAILED
                                             || t == EventType.LOGIN
                                             || t == EventType.PASSWORD_CHANGE
-                                            || Patterns.unusualPurchase(a).filter(e);
+                                            || unusual.filter(e);
                                 })
                         .uid("anomaly-ato")
                         .name("Events for ato"),
