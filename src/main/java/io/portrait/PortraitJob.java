@@ -98,6 +98,10 @@ public final class PortraitJob {
                 .sinkTo(kafkaSink(config, new AlertSerializer(config.alertsTopic())))
                 .uid("alerts-sink")
                 .name("Kafka alerts");
+        out.alerts()
+                .sinkTo(new io.portrait.sink.RedisAlertSink(config))
+                .uid("redis-alerts-sink")
+                .name("Redis recent alerts");
         out.segmentModels()
                 .sinkTo(centroidSink(config))
                 .uid("centroids-sink")

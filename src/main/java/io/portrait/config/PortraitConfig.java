@@ -64,7 +64,9 @@ public record PortraitConfig(
             int spendSpikeMinOrders,
             int refundAbuseRefunds,
             Duration refundAbuseWindow,
-            Duration suppression)
+            Duration suppression,
+            int redisAlertsKeep,
+            Duration redisAlertsTtl)
             implements Serializable {}
 
     /** Settings of the sequence model (docs/models/next-action.md). */
@@ -204,7 +206,9 @@ public record PortraitConfig(
                 atLeast(conf, SPEND_SPIKE_MIN_ORDERS, 2),
                 between(conf, REFUND_ABUSE_REFUNDS, 2, 100),
                 positive(conf, REFUND_ABUSE_WINDOW),
-                nonNegative(conf, ANOMALY_SUPPRESSION));
+                nonNegative(conf, ANOMALY_SUPPRESSION),
+                between(conf, REDIS_ALERTS_KEEP, 1, 10_000),
+                positive(conf, REDIS_ALERTS_TTL));
     }
 
     public static PortraitConfig defaults() {
@@ -290,6 +294,8 @@ public record PortraitConfig(
         conf.set(REFUND_ABUSE_REFUNDS, anomaly.refundAbuseRefunds());
         conf.set(REFUND_ABUSE_WINDOW, anomaly.refundAbuseWindow());
         conf.set(ANOMALY_SUPPRESSION, anomaly.suppression());
+        conf.set(REDIS_ALERTS_KEEP, anomaly.redisAlertsKeep());
+        conf.set(REDIS_ALERTS_TTL, anomaly.redisAlertsTtl());
         return conf;
     }
 

@@ -484,4 +484,20 @@ public final class PortraitOptions {
                     .withDescription(
                             "After an alert, no other of the same rule for the same user for this"
                                     + " long (event time).");
+
+    public static final ConfigOption<Integer> REDIS_ALERTS_KEEP =
+            ConfigOptions.key("portrait.redis.alerts-keep")
+                    .intType()
+                    .defaultValue(50)
+                    .withDescription(
+                            "Most recent alerts kept per user in portrait:alerts:<user_id> (a"
+                                    + " sorted set by event time).");
+
+    public static final ConfigOption<Duration> REDIS_ALERTS_TTL =
+            ConfigOptions.key("portrait.redis.alerts-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription(
+                            "portrait:alerts:<user_id> expires this long after the user's latest"
+                                    + " alert.");
 }

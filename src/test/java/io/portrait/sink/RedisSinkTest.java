@@ -119,6 +119,45 @@ class RedisSinkTest {
     }
 
     @Test
+    void recentAlertsAreASortedSetTrimmedToTheNewestWithATtl() throws Exception {
+        io.portrait.config.PortraitConfig config =
+                io.portrait.config.PortraitConfig.defaults()
+                        .with(
+                                java.util.Map.of(
+                                        "portrait.redis.url",
+                                        redis.url(),
+                                        "portrait.redis.alerts-keep",
+                                        "3"));
+        var w = new RedisAlertSink(config).writer(new org.apache.flink.metrics.SimpleCounter());
+        long t0 = 1_764_000_000_000L;
+        for (int i = 0; i < 5; i++) {
+            w.write(
+                    io.portrait.anomaly.Alert.of(
+                            "alerted",
+                            "card_testing",
+                            1,
+                            "high",
+                            t0 + i,
+                            t0,
+                            new String[] {"e" + i},
+                            "{\"purchases\":5}"),
+                    null);
+        }
+        w.flush(false);
+        w.close();
+        try (Jedis j = jedis()) {
+            String key = io.portrait.config.RedisKeys.alerts("alerted");
+            List<String> kept = j.zrange(key, 0, -1);
+            assertThat(kept).hasSize(3);
+            assertThat(kept.get(0)).contains("\"event_ids\":[\"e2\"]");
+            assertThat(kept.get(2))
+                    .contains("\"event_ids\":[\"e4\"]")
+                    .contains("\"details\":{\"purchases\":5}");
+            assertThat(j.ttl(key)).isBetween(29L * 86_400, 30L * 86_400);
+        }
+    }
+
+    @Test
     void tombstonesExpireAndBlockLateWrites() {
         try (RedisProfileStore store = new RedisProfileStore(redis.address());
                 Jedis j = jedis()) {
