@@ -177,10 +177,8 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
         if (e.type() != EventType.PURCHASE || before.orderValues.count == 0) {
             return new io.portrait.anomaly.Enriched(e, before.orders, Double.NaN, Double.NaN);
         }
-        double q25 = before.orderValues.quantile(0.25);
-        double q50 = before.orderValues.quantile(0.5);
-        double q75 = before.orderValues.quantile(0.75);
-        return new io.portrait.anomaly.Enriched(e, before.orders, q50, q75 - q25);
+        double[] q = before.orderValues.quantiles(0.25, 0.5, 0.75);
+        return new io.portrait.anomaly.Enriched(e, before.orders, q[1], q[2] - q[0]);
     }
 
     /** A silence timer fired: send a silence update, and arm the next tick if any is left. */

@@ -41,11 +41,13 @@ public final class RedisAlertSink implements Sink<Alert> {
 
     @Override
     public SinkWriter<Alert> createWriter(WriterInitContext context) {
-        return writer(context.metricGroup().counter("redisAlertsWritten"));
+        return writer(
+                context.metricGroup().counter("redisAlertsWritten"),
+                context.metricGroup().counter("redisAlertRetries"));
     }
 
-    SinkWriter<Alert> writer(Counter written) {
-        return new Writer(written);
+    SinkWriter<Alert> writer(Counter written, Counter retries) {
+        return new Writer(written, retries);
     }
 
     private final class Writer implements SinkWriter<Alert> {
@@ -54,10 +56,12 @@ public final class RedisAlertSink implements Sink<Alert> {
         private final AlertSerializer json = new AlertSerializer("unused");
         private final List<Alert> buffer = new ArrayList<>();
         private final Counter written;
+        private final Counter retries;
         private Jedis jedis;
 
-        Writer(Counter written) {
+        Writer(Counter written, Counter retries) {
             this.written = written;
+            this.retries = retries;
         }
 
         @Override
@@ -70,34 +74,34 @@ public final class RedisAlertSink implements Sink<Alert> {
 
         @Override
         public void flush(boolean endOfInput) throws InterruptedException {
-            long backoff = 50;
-            while (!buffer.isEmpty()) {
-                try {
-                    if (jedis == null) {
-                        jedis = RedisConnections.open(address, "portrait-alerts", 10_000);
-                    }
-                    Pipeline p = jedis.pipelined();
-                    for (Alert a : buffer) {
-                        String key = RedisKeys.alerts(a.userId());
-                        p.zadd(key, a.ts(), new String(json.toJson(a), StandardCharsets.UTF_8));
-                        p.zremrangeByRank(key, 0, -(keep + 1));
-                        p.expire(key, ttlSeconds);
-                    }
-                    p.sync();
-                    written.inc(buffer.size());
-                    buffer.clear();
-                } catch (RuntimeException e) {
-                    LOG.warn(
-                            "Redis alert write failed, retrying in {} ms: {}",
-                            backoff,
-                            e.toString());
-                    if (jedis != null) {
-                        jedis.close();
-                        jedis = null;
-                    }
-                    Thread.sleep(backoff);
-                    backoff = Math.min(maxBackoffMillis, backoff * 2);
+            if (buffer.isEmpty()) {
+                return;
+            }
+            RedisRetry.untilDone(
+                    this::writeBuffer, "write of alerts", maxBackoffMillis, retries, LOG);
+        }
+
+        private void writeBuffer() {
+            try {
+                if (jedis == null) {
+                    jedis = RedisConnections.open(address, "portrait-alerts", 10_000);
                 }
+                Pipeline p = jedis.pipelined();
+                for (Alert a : buffer) {
+                    String key = RedisKeys.alerts(a.userId());
+                    p.zadd(key, a.ts(), new String(json.toJson(a), StandardCharsets.UTF_8));
+                    p.zremrangeByRank(key, 0, -(keep + 1));
+                    p.expire(key, ttlSeconds);
+                }
+                p.sync();
+                written.inc(buffer.size());
+                buffer.clear();
+            } catch (RuntimeException e) {
+                if (jedis != null) {
+                    jedis.close();
+                    jedis = null;
+                }
+                throw e;
             }
         }
 

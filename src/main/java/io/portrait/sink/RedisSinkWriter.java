@@ -86,34 +86,18 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
         if (buffer.isEmpty()) {
             return;
         }
-        long backoff = 50;
-        int attempt = 0;
-        while (true) {
-            try {
-                RedisProfileStore.BatchResult r =
-                        store.write(buffer.values(), profileTtlSeconds, tombstoneTtlSeconds);
-                written.inc(r.written());
-                stale.inc(r.stale());
-                buffer.clear();
-                if (attempt > 0) {
-                    LOG.info("Redis writes succeed again after {} retries", attempt);
-                }
-                return;
-            } catch (RuntimeException e) {
-                attempt++;
-                retries.inc();
-                if (attempt == 1 || attempt % 20 == 0) {
-                    LOG.warn(
-                            "Redis write of {} profiles failed (attempt {}), retrying in {} ms: {}",
-                            buffer.size(),
-                            attempt,
-                            backoff,
-                            e.toString());
-                }
-                Thread.sleep(backoff);
-                backoff = Math.min(maxBackoffMillis, backoff * 2);
-            }
-        }
+        RedisRetry.untilDone(
+                () -> {
+                    RedisProfileStore.BatchResult r =
+                            store.write(buffer.values(), profileTtlSeconds, tombstoneTtlSeconds);
+                    written.inc(r.written());
+                    stale.inc(r.stale());
+                    buffer.clear();
+                },
+                "write of " + buffer.size() + " profiles",
+                maxBackoffMillis,
+                retries,
+                LOG);
     }
 
     @Override

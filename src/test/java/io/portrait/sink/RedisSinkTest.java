@@ -128,7 +128,11 @@ class RedisSinkTest {
                                         redis.url(),
                                         "portrait.redis.alerts-keep",
                                         "3"));
-        var w = new RedisAlertSink(config).writer(new org.apache.flink.metrics.SimpleCounter());
+        var w =
+                new RedisAlertSink(config)
+                        .writer(
+                                new org.apache.flink.metrics.SimpleCounter(),
+                                new org.apache.flink.metrics.SimpleCounter());
         long t0 = 1_764_000_000_000L;
         for (int i = 0; i < 5; i++) {
             w.write(

@@ -82,6 +82,20 @@ public class OrderValues {
         return count == 0 ? Double.NaN : digest().quantile(q);
     }
 
+    /** Several quantiles from one decoding of the digest (NaN each without orders). */
+    public double[] quantiles(double... qs) {
+        double[] out = new double[qs.length];
+        if (count == 0) {
+            java.util.Arrays.fill(out, Double.NaN);
+            return out;
+        }
+        MergingDigest d = digest();
+        for (int i = 0; i < qs.length; i++) {
+            out[i] = d.quantile(qs[i]);
+        }
+        return out;
+    }
+
     public double std() {
         return Welford.std(count, m2);
     }
