@@ -4,6 +4,7 @@ import io.portrait.anomaly.Alert;
 import io.portrait.anomaly.AlertSuppressor;
 import io.portrait.anomaly.Anomalies;
 import io.portrait.anomaly.Enriched;
+import io.portrait.anomaly.RiskSignal;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlMessage;
 import io.portrait.control.ControlRecord;
@@ -50,6 +51,13 @@ public final class Pipeline {
             DataStream<ProfileChange> changes,
             DataStream<SegmentModel> segmentModels) {}
 
+    static ProfilePart riskPart(Alert a) {
+        ProfilePart p = new ProfilePart();
+        p.userId = a.userId();
+        p.risk = RiskSignal.of(a);
+        return p;
+    }
+
     /**
      * @param ingested parsed input with timestamps and watermarks assigned (see IngestWatermarks)
      * @param control parsed control records whose watermark is the end of time (ControlWatermarks)
@@ -93,7 +101,7 @@ public final class Pipeline {
             KeyedStream<Enriched, String> enriched =
                     DataStreamUtils.reinterpretAsKeyedStream(
                             core.getSideOutput(Descriptors.ENRICHED), e -> e.event().userId());
-            rawAlerts = rawAlerts.union(Anomalies.detect(enriched, config));
+            rawAlerts = rawAlerts.union(Anomalies.detect(enriched, broadcast, config));
         }
         SingleOutputStreamOperator<Alert> alerts =
                 rawAlerts
@@ -141,8 +149,19 @@ public final class Pipeline {
                         .setParallelism(1)
                         .setMaxParallelism(1);
 
+        // Alerts reach the profile's risk group as parts of their own, keyed by user and forwarded
+        // into the assembler beside the chained parts (same key groups, no cycle).
+        DataStream<ProfilePart> parts = segmented;
+        if (config.anomaly().enabled()) {
+            parts =
+                    segmented.union(
+                            alerts.keyBy(Alert::userId)
+                                    .map(Pipeline::riskPart)
+                                    .uid("risk-parts")
+                                    .name("Alerts to risk"));
+        }
         SingleOutputStreamOperator<ProfileRecord> profiles =
-                DataStreamUtils.reinterpretAsKeyedStream(segmented, ProfilePart::getUserId)
+                DataStreamUtils.reinterpretAsKeyedStream(parts, ProfilePart::getUserId)
                         .connect(broadcast)
                         .process(new ProfileAssembler(config))
                         .uid("profile-assembler")

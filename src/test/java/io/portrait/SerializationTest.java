@@ -52,7 +52,11 @@ class SerializationTest {
                 io.portrait.predict.StepInput.class,
                 io.portrait.anomaly.Enriched.class,
                 io.portrait.anomaly.CardTesting.SmallOrders.class,
-                io.portrait.anomaly.ImpossibleTravel.LastPlace.class
+                io.portrait.anomaly.ImpossibleTravel.LastPlace.class,
+                io.portrait.anomaly.RiskSignal.class,
+                io.portrait.anomaly.RuleAcc.class,
+                io.portrait.anomaly.RulesState.class,
+                io.portrait.profile.RiskState.class
             })
     void isAPojoWithoutKryo(Class<?> type) {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

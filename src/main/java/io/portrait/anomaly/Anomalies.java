@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portrait.config.Money;
 import io.portrait.config.PortraitConfig;
+import io.portrait.control.ControlMessage;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.apache.flink.cep.CEP;
 import org.apache.flink.cep.functions.PatternProcessFunction;
 import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -35,7 +37,9 @@ public final class Anomalies {
 
     /** Alerts of all patterns, before suppression. */
     public static DataStream<Alert> detect(
-            KeyedStream<Enriched, String> events, PortraitConfig config) {
+            KeyedStream<Enriched, String> events,
+            BroadcastStream<ControlMessage> control,
+            PortraitConfig config) {
         PortraitConfig.Anomaly a = config.anomaly();
         Money money = config.money();
         List<DataStream<Alert>> alerts = new ArrayList<>();
@@ -68,6 +72,12 @@ public final class Anomalies {
                 events.process(new ImpossibleTravel(config))
                         .uid("impossible-travel")
                         .name("impossible_travel"));
+        // Dynamic threshold rules from the control topic, over every event.
+        alerts.add(
+                events.connect(control)
+                        .process(new RulesFunction(config))
+                        .uid("dynamic-rules")
+                        .name("Dynamic rules"));
         DataStream<Alert> all = alerts.get(0);
         for (int i = 1; i < alerts.size(); i++) {
             all = all.union(alerts.get(i));

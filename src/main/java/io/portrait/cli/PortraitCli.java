@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             ServicesCommand.class,
             TrainCommand.class,
             ModelCommand.class,
+            RuleCommand.class,
+            AlertsCommand.class,
             EvaluateCommand.class,
             CommandLine.HelpCommand.class
         })

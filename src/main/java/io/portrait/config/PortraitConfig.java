@@ -66,7 +66,11 @@ public record PortraitConfig(
             Duration refundAbuseWindow,
             Duration suppression,
             int redisAlertsKeep,
-            Duration redisAlertsTtl)
+            Duration redisAlertsTtl,
+            Duration rulesBucket,
+            Duration rulesHistory,
+            Duration riskHalfLife,
+            double riskThreshold)
             implements Serializable {}
 
     /** Settings of the sequence model (docs/models/next-action.md). */
@@ -208,7 +212,11 @@ public record PortraitConfig(
                 positive(conf, REFUND_ABUSE_WINDOW),
                 nonNegative(conf, ANOMALY_SUPPRESSION),
                 between(conf, REDIS_ALERTS_KEEP, 1, 10_000),
-                positive(conf, REDIS_ALERTS_TTL));
+                positive(conf, REDIS_ALERTS_TTL),
+                positive(conf, RULES_BUCKET),
+                nonNegative(conf, RULES_HISTORY),
+                positive(conf, RISK_HALF_LIFE),
+                fraction(conf, RISK_THRESHOLD));
     }
 
     public static PortraitConfig defaults() {

@@ -485,6 +485,39 @@ public final class PortraitOptions {
                             "After an alert, no other of the same rule for the same user for this"
                                     + " long (event time).");
 
+    public static final ConfigOption<Duration> RULES_BUCKET =
+            ConfigOptions.key("portrait.rules.bucket")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(1))
+                    .withDescription(
+                            "Dynamic rules: width of the per-user time buckets that hold event"
+                                    + " digests (one state entry each; windows stay exact).");
+
+    public static final ConfigOption<Duration> RULES_HISTORY =
+            ConfigOptions.key("portrait.rules.history")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDescription(
+                            "Dynamic rules: event history kept per user even when no rule needs"
+                                    + " it, so a rule added later sees it at once (the longest"
+                                    + " window in force is kept in any case).");
+
+    public static final ConfigOption<Duration> RISK_HALF_LIFE =
+            ConfigOptions.key("portrait.risk.half-life")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription(
+                            "Half-life (event time) of an alert's weight in the profile's"
+                                    + " risk.score.");
+
+    public static final ConfigOption<Double> RISK_THRESHOLD =
+            ConfigOptions.key("portrait.risk.threshold")
+                    .doubleType()
+                    .defaultValue(0.6)
+                    .withDescription(
+                            "risk.score at which a risk_crossed change goes to portrait.changes"
+                                    + " (both directions).");
+
     public static final ConfigOption<Integer> REDIS_ALERTS_KEEP =
             ConfigOptions.key("portrait.redis.alerts-keep")
                     .intType()

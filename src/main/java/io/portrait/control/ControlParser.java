@@ -86,6 +86,9 @@ public final class ControlParser {
                 io.portrait.predict.ModelRef.fromPayload(
                         id, version.longValue(), payload.toString());
             }
+            if ("rule".equals(kind)) {
+                io.portrait.anomaly.Rule.parse(id, version.longValue(), payload.toString());
+            }
             if (Settings.KIND.equals(kind)) {
                 Settings setting = Settings.byId(id);
                 if (setting == null) {

@@ -2,7 +2,11 @@ package io.portrait.profile;
 
 import io.portrait.segment.SegmentPart;
 
-/** Keyed state of the profile assembler: the newest part of each stage and the coalescing clock. */
+/**
+ * Keyed state of the profile assembler: the newest part of each stage and the coalescing clock. For
+ * a user with a risk group the parts are kept after a write, so an alert can re-render the document
+ * at once (as a new revision of the same version).
+ */
 public class AssemblerState {
     public CoreFeatures core;
     public SegmentPart segment;
@@ -19,6 +23,14 @@ public class AssemblerState {
 
     /** An end-of-input flush timer (event time {@code Long.MAX_VALUE}) is registered. */
     public boolean flushTimerSet;
+
+    /** The user's risk (kept while it matters; see RiskState), or null. */
+    public RiskState risk;
+
+    /** Version and revision ({@code tick}) of the last document written, for monotonic ticks. */
+    public long lastVersion;
+
+    public int lastTick;
 
     public AssemblerState() {}
 }

@@ -42,6 +42,8 @@ public final class ProfileAssembler
     private final long configuredEpoch;
     private final Money money;
     private final PortraitConfig.Features features;
+    private final long riskHalfLife;
+    private final double riskThreshold;
 
     private transient ValueState<AssemblerState> state;
     private transient ListState<Long> epochState;
@@ -54,6 +56,8 @@ public final class ProfileAssembler
         this.configuredEpoch = config.epoch();
         this.money = config.money();
         this.features = config.features();
+        this.riskHalfLife = config.anomaly().riskHalfLife().toMillis();
+        this.riskThreshold = config.anomaly().riskThreshold();
     }
 
     @Override
@@ -130,19 +134,38 @@ public final class ProfileAssembler
         if (st == null) {
             st = new AssemblerState();
         }
+        java.util.function.Consumer<ProfileChange> changes =
+                c -> ctx.output(Descriptors.CHANGES, c);
+        if (part.risk != null) {
+            if (st.risk == null) {
+                st.risk = new RiskState();
+            }
+            st.risk.add(part.risk, riskHalfLife);
+            long t = Math.max(st.risk.at, st.core == null ? Long.MIN_VALUE : st.core.lastSeen);
+            judgeRisk(ctx.getCurrentKey(), st, t, changes);
+        }
         if (part.core != null) {
             st.core = part.core;
             st.segment = part.segment;
             st.predictions = part.predictions;
             st.silenceTick = part.silenceTick;
         }
+        if (st.core == null) {
+            // A risk update with nothing to render it with: it shows with the next document.
+            state.update(st);
+            return;
+        }
         long now = ctx.timerService().currentProcessingTime();
         long intervalMillis = intervalMillis(ctx);
         if (intervalMillis == 0 || now >= st.nextWriteAt) {
-            emit(ctx.getCurrentKey(), st, ctx.timerService().currentWatermark(), out);
+            emit(ctx.getCurrentKey(), st, ctx.timerService().currentWatermark(), out, changes);
             st.nextWriteAt = now + intervalMillis;
             if (intervalMillis == 0) {
-                state.clear();
+                if (st.risk == null) {
+                    state.clear();
+                } else {
+                    state.update(st);
+                }
                 return;
             }
             ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
@@ -156,6 +179,28 @@ public final class ProfileAssembler
         state.update(st);
     }
 
+    /** Emits {@code risk_crossed} when the score at {@code t} is on the other side of the bar. */
+    private void judgeRisk(
+            String userId,
+            AssemblerState st,
+            long t,
+            java.util.function.Consumer<ProfileChange> changes) {
+        double score = st.risk.score(t, riskHalfLife);
+        boolean above = score >= riskThreshold;
+        if (above != st.risk.above) {
+            changes.accept(
+                    new ProfileChange(
+                            userId,
+                            t,
+                            "risk_crossed",
+                            Double.toString(ProfileDocument.round(st.risk.lastScore, 3)),
+                            Double.toString(ProfileDocument.round(score, 3)),
+                            st.core != null ? st.core.version : st.lastVersion));
+            st.risk.above = above;
+        }
+        st.risk.lastScore = score;
+    }
+
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ProfileRecord> out)
             throws Exception {
@@ -167,7 +212,12 @@ public final class ProfileAssembler
             st.flushTimerSet = false;
         }
         if (st.dirty && st.core != null) {
-            emit(ctx.getCurrentKey(), st, ctx.timerService().currentWatermark(), out);
+            emit(
+                    ctx.getCurrentKey(),
+                    st,
+                    ctx.timerService().currentWatermark(),
+                    out,
+                    c -> ctx.output(Descriptors.CHANGES, c));
             if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
                 long intervalMillis = intervalMillis(ctx);
                 st.nextWriteAt = timestamp + intervalMillis;
@@ -176,7 +226,7 @@ public final class ProfileAssembler
                 }
             }
             state.update(st);
-        } else if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+        } else if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME && st.risk == null) {
             // A quiet interval: nothing pending, so forget the user here entirely.
             if (st.flushTimerSet) {
                 ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE);
@@ -188,10 +238,28 @@ public final class ProfileAssembler
     }
 
     private void emit(
-            String userId, AssemblerState st, long watermark, Collector<ProfileRecord> out) {
+            String userId,
+            AssemblerState st,
+            long watermark,
+            Collector<ProfileRecord> out,
+            java.util.function.Consumer<ProfileChange> changes) {
         CoreFeatures core = st.core;
         long asOf =
                 watermark == Long.MAX_VALUE ? core.lastSeen : Math.max(core.lastSeen, watermark);
+        // A document re-rendered at the same version (a silence update, a risk change) is a new
+        // revision: its tick grows, so the Redis script orders it after the previous one.
+        int tick = st.silenceTick;
+        if (st.lastVersion == core.version && (st.lastTick > 0 || st.risk != null)) {
+            tick = Math.max(tick, st.lastTick + 1);
+        }
+        double riskScore = 0;
+        int alerts30d = 0;
+        if (st.risk != null) {
+            asOf = Math.max(asOf, st.risk.at);
+            judgeRisk(userId, st, asOf, changes);
+            riskScore = st.risk.score(asOf, riskHalfLife);
+            alerts30d = st.risk.alerts30d(asOf);
+        }
         out.collect(
                 new ProfileRecord(
                         userId,
@@ -203,16 +271,21 @@ public final class ProfileAssembler
                                 core,
                                 st.segment,
                                 st.predictions,
-                                st.silenceTick,
+                                tick,
                                 asOf,
                                 money,
-                                features),
+                                features,
+                                riskScore,
+                                alerts30d),
                         false));
-        // Nothing is kept once written: the assembler holds a user's parts only while a write
-        // is pending (about one coalescing interval), so its state stays small.
-        st.core = null;
-        st.segment = null;
-        st.predictions = null;
+        st.lastVersion = core.version;
+        st.lastTick = tick;
+        if (st.risk != null && tick == 0 && st.risk.spent(asOf, riskHalfLife)) {
+            st.risk = null;
+        }
+        // The parts stay until the quiet-interval timer drops the user (one coalescing interval
+        // after this write), or for as long as the user has a risk group: an alert arriving
+        // meanwhile re-renders the document at once.
         st.silenceTick = 0;
         st.dirty = false;
         written.inc();

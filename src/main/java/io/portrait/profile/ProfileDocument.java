@@ -66,7 +66,9 @@ public final class ProfileDocument {
             int silenceTick,
             long asOf,
             Money money,
-            PortraitConfig.Features features) {
+            PortraitConfig.Features features,
+            double riskScore,
+            int alerts30d) {
         StringWriter out = new StringWriter(512);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -189,6 +191,8 @@ public final class ProfileDocument {
             g.writeEndObject();
 
             g.writeObjectFieldStart("risk");
+            g.writeNumberField("score", round(riskScore, 3));
+            g.writeNumberField("alerts_30d", alerts30d);
             g.writeNumberField("bot_score", round(f.botScore, 3));
             g.writeEndObject();
 
@@ -235,7 +239,7 @@ public final class ProfileDocument {
         return BigDecimal.valueOf(millis / DAY_MILLIS).setScale(3, RoundingMode.HALF_EVEN);
     }
 
-    private static double round(double v, int places) {
+    static double round(double v, int places) {
         return BigDecimal.valueOf(v).setScale(places, RoundingMode.HALF_EVEN).doubleValue();
     }
 

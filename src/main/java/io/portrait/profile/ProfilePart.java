@@ -30,6 +30,9 @@ public class ProfilePart {
     /** The predictions group (set by the prediction operator), or null. */
     public io.portrait.predict.PredictionPart predictions;
 
+    /** An alert for the user's risk group (set on parts built from alerts), or null. */
+    public io.portrait.anomaly.RiskSignal risk;
+
     public ProfilePart() {}
 
     public static ProfilePart core(String userId, CoreFeatures core) {

@@ -208,8 +208,15 @@ class PatternsTest {
                                                 Duration.ofSeconds(2))
                                         .withTimestampAssigner((e, t) -> e.event().ts()))
                         .setParallelism(1);
+        // The rules engine runs too, with no rule in force (RulesFunctionTest covers rules).
+        var control =
+                env.fromData(
+                                TypeInformation.of(io.portrait.control.ControlMessage.class),
+                                io.portrait.testing.TestEvents.setting(
+                                        io.portrait.control.Settings.COALESCE_INTERVAL, "1 s", 1))
+                        .broadcast(io.portrait.profile.Descriptors.CONTROL);
         DataStream<Alert> alerts =
-                Anomalies.detect(events.keyBy(e -> e.event().userId()), CONFIG)
+                Anomalies.detect(events.keyBy(e -> e.event().userId()), control, CONFIG)
                         .keyBy(AlertSuppressor::key)
                         .process(new AlertSuppressor(CONFIG.anomaly().suppression()));
         try (var it = alerts.executeAndCollect()) {

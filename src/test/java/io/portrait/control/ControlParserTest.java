@@ -52,9 +52,16 @@ class ControlParserTest {
         assertThat(
                         parse(
                                         "rule:r1",
-                                        "{\"kind\":\"rule\",\"id\":\"r1\",\"version\":1,\"payload\":{}}")
+                                        "{\"kind\":\"rule\",\"id\":\"r1\",\"version\":1,\"payload\":"
+                                                + "{\"aggregate\":{\"fn\":\"count\"},\"window\":\"PT1M\","
+                                                + "\"threshold\":5}}")
                                 .message())
                 .isNotNull();
+        // A rule the engine could not run goes to the control DLQ with the field to fix.
+        ControlRecord bad =
+                parse("rule:r1", "{\"kind\":\"rule\",\"id\":\"r1\",\"version\":1,\"payload\":{}}");
+        assertThat(bad.message()).isNull();
+        assertThat(bad.deadLetter().detail()).contains("aggregate must be an object");
     }
 
     @Test

@@ -191,4 +191,106 @@ class ProfileAssemblerTest {
             assertThat(h.extractOutputValues().get(0).epoch()).isBetween(before, before + 60);
         }
     }
+
+    static ProfilePart alert(String user, String severity, long ts) {
+        ProfilePart p = new ProfilePart();
+        p.userId = user;
+        p.risk = new io.portrait.anomaly.RiskSignal();
+        p.risk.rule = "card_testing";
+        p.risk.severity = severity;
+        p.risk.ts = ts;
+        return p;
+    }
+
+    static JsonNode risk(ProfileRecord r) throws Exception {
+        return JSON.readTree(r.json()).get("risk");
+    }
+
+    @Test
+    void alertsRaiseTheRiskScoreAtOnceItDecaysInEventTimeAndCrossingsAreChanges() throws Exception {
+        long day = 86_400_000L;
+        try (var h = harness(100, null)) {
+            h.setProcessingTime(10_000);
+            // An alert before the assembler has anything to render: kept, shown with the next
+            // document.
+            h.processElement(alert("u1", "medium", T0), T0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.processElement(part("u1", 1), T0);
+            ProfileRecord first = h.extractOutputValues().get(0);
+            assertThat(risk(first).get("score").asDouble()).isEqualTo(0.393); // 1 - e^-0.5
+            assertThat(risk(first).get("alerts_30d").asInt()).isEqualTo(1);
+            assertThat(h.getSideOutput(Descriptors.CHANGES)).isNull();
+
+            // A high alert 2 s later (processing time past the interval): the document is
+            // re-rendered at once as a new revision of the same version, and the score crosses.
+            h.setProcessingTime(12_000);
+            h.processElement(alert("u1", "high", T0 + 1), T0);
+            ProfileRecord second = h.extractOutputValues().get(1);
+            assertThat(second.version()).isEqualTo(1);
+            assertThat(second.tick()).isEqualTo(1);
+            assertThat(second.newerThan(first)).isTrue();
+            assertThat(risk(second).get("score").asDouble()).isEqualTo(0.777); // 1 - e^-1.5
+            assertThat(risk(second).get("alerts_30d").asInt()).isEqualTo(2);
+            ProfileChange up = h.getSideOutput(Descriptors.CHANGES).poll().getValue();
+            assertThat(up.kind()).isEqualTo("risk_crossed");
+            assertThat(up.from()).isEqualTo("0.393");
+            assertThat(up.to()).isEqualTo("0.777");
+            assertThat(up.profileVersion()).isEqualTo(1);
+
+            // Two half-lives (14 days) later the weight is a quarter: 1 - e^-0.375 = 0.313, below
+            // the bar, so it crosses back down.
+            h.setProcessingTime(14_000);
+            ProfilePart later = part("u1", 2);
+            later.core.lastSeen = T0 + 1 + 14 * day;
+            h.processElement(later, T0);
+            ProfileRecord third = h.extractOutputValues().get(2);
+            assertThat(third.tick()).isZero();
+            assertThat(risk(third).get("score").asDouble()).isEqualTo(0.313);
+            assertThat(risk(third).get("alerts_30d").asInt()).isEqualTo(2);
+            ProfileChange down = h.getSideOutput(Descriptors.CHANGES).poll().getValue();
+            assertThat(down.from()).isEqualTo("0.777");
+            assertThat(down.to()).isEqualTo("0.313");
+            ProfileSchema.assertValid(third.json());
+
+            // A month of quiet later nothing is left: the risk state goes, and so do the parts.
+            h.setProcessingTime(16_000);
+            ProfilePart quiet = part("u1", 3);
+            quiet.core.lastSeen = T0 + 200 * day;
+            h.processElement(quiet, T0);
+            assertThat(risk(h.extractOutputValues().get(3)).get("alerts_30d").asInt()).isZero();
+            h.setProcessingTime(20_000);
+            assertThat(Harnesses.keysWithState(h, "assembler")).isZero();
+        }
+    }
+
+    @Test
+    void riskScoreDoesNotDependOnTheOrderAlertsArriveIn() {
+        long hl = 7 * 86_400_000L;
+        RiskState a = new RiskState();
+        RiskState b = new RiskState();
+        io.portrait.anomaly.RiskSignal[] s = new io.portrait.anomaly.RiskSignal[3];
+        String[] sev = {"high", "low", "medium"};
+        long[] ts = {T0, T0 + 3 * 86_400_000L, T0 + 86_400_000L};
+        for (int i = 0; i < 3; i++) {
+            s[i] = new io.portrait.anomaly.RiskSignal();
+            s[i].severity = sev[i];
+            s[i].ts = ts[i];
+        }
+        a.add(s[0], hl);
+        a.add(s[1], hl);
+        a.add(s[2], hl);
+        b.add(s[2], hl);
+        b.add(s[1], hl);
+        b.add(s[0], hl);
+        long t = T0 + 10 * 86_400_000L;
+        double expected =
+                1
+                        - Math.exp(
+                                -(1.0 * Math.pow(2, -10 / 7.0)
+                                        + 0.25 * Math.pow(2, -7 / 7.0)
+                                        + 0.5 * Math.pow(2, -9 / 7.0)));
+        assertThat(a.score(t, hl)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(b.score(t, hl)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(a.alerts30d(t)).isEqualTo(3);
+    }
 }
