@@ -3,9 +3,8 @@ package io.portrait.profile;
 import io.portrait.segment.SegmentPart;
 
 /**
- * Keyed state of the profile assembler: the newest part of each stage and the coalescing clock. For
- * a user with a risk group the parts are kept after a write, so an alert can re-render the document
- * at once (as a new revision of the same version).
+ * Keyed state of the profile assembler: the newest part of each stage while a write is pending, the
+ * coalescing clock, and the user's risk (kept while it matters).
  */
 public class AssemblerState {
     public CoreFeatures core;
@@ -27,10 +26,8 @@ public class AssemblerState {
     /** The user's risk (kept while it matters; see RiskState), or null. */
     public RiskState risk;
 
-    /** Version and revision ({@code tick}) of the last document written, for monotonic ticks. */
+    /** Version of the last document written (named by risk patches). */
     public long lastVersion;
-
-    public int lastTick;
 
     public AssemblerState() {}
 }

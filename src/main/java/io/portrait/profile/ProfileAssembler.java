@@ -151,7 +151,18 @@ public final class ProfileAssembler
             st.silenceTick = part.silenceTick;
         }
         if (st.core == null) {
-            // A risk update with nothing to render it with: it shows with the next document.
+            if (part.risk != null) {
+                // Nothing held to re-render: patch the stored document's risk group in place.
+                long t = st.risk.at;
+                out.collect(
+                        ProfileRecord.riskPatch(
+                                ctx.getCurrentKey(),
+                                epoch,
+                                st.lastVersion,
+                                ProfileDocument.riskHead(
+                                        st.risk.score(t, riskHalfLife), st.risk.alerts30d(t))));
+                written.inc();
+            }
             state.update(st);
             return;
         }
@@ -246,12 +257,7 @@ public final class ProfileAssembler
         CoreFeatures core = st.core;
         long asOf =
                 watermark == Long.MAX_VALUE ? core.lastSeen : Math.max(core.lastSeen, watermark);
-        // A document re-rendered at the same version (a silence update, a risk change) is a new
-        // revision: its tick grows, so the Redis script orders it after the previous one.
         int tick = st.silenceTick;
-        if (st.lastVersion == core.version && (st.lastTick > 0 || st.risk != null)) {
-            tick = Math.max(tick, st.lastTick + 1);
-        }
         double riskScore = 0;
         int alerts30d = 0;
         if (st.risk != null) {
@@ -279,13 +285,15 @@ public final class ProfileAssembler
                                 alerts30d),
                         false));
         st.lastVersion = core.version;
-        st.lastTick = tick;
-        if (st.risk != null && tick == 0 && st.risk.spent(asOf, riskHalfLife)) {
+        if (st.risk != null && st.risk.spent(asOf, riskHalfLife)) {
             st.risk = null;
         }
-        // The parts stay until the quiet-interval timer drops the user (one coalescing interval
-        // after this write), or for as long as the user has a risk group: an alert arriving
-        // meanwhile re-renders the document at once.
+        // Nothing is kept once written: the assembler holds a user's parts only while a write
+        // is pending (about one coalescing interval), so its state stays small. A later alert
+        // patches the stored document's risk group instead.
+        st.core = null;
+        st.segment = null;
+        st.predictions = null;
         st.silenceTick = 0;
         st.dirty = false;
         written.inc();

@@ -239,6 +239,26 @@ public final class ProfileDocument {
         return BigDecimal.valueOf(millis / DAY_MILLIS).setScale(3, RoundingMode.HALF_EVEN);
     }
 
+    /**
+     * The head of the risk group as {@link #render} writes it, for a risk patch: {@code
+     * "risk":{"score":S,"alerts_30d":N}.
+     */
+    public static String riskHead(double score, int alerts30d) {
+        StringWriter out = new StringWriter(48);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("risk");
+            g.writeNumberField("score", round(score, 3));
+            g.writeNumberField("alerts_30d", alerts30d);
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String s = out.toString();
+        return s.substring(1, s.length() - 2);
+    }
+
     static double round(double v, int places) {
         return BigDecimal.valueOf(v).setScale(places, RoundingMode.HALF_EVEN).doubleValue();
     }

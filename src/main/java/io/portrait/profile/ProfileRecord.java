@@ -8,11 +8,46 @@ import io.portrait.config.RedisKeys;
  * {@code portrait:profile:<user_id>}; segment summaries use {@code portrait:segments}.
  */
 public record ProfileRecord(
-        String key, String userId, long epoch, long version, String json, boolean erased) {
+        String key,
+        String userId,
+        long epoch,
+        long version,
+        String json,
+        boolean erased,
+        boolean riskPatch) {
+
+    public ProfileRecord(
+            String key, String userId, long epoch, long version, String json, boolean erased) {
+        this(key, userId, epoch, version, json, erased, false);
+    }
 
     /** A user's profile document. */
     public ProfileRecord(String userId, long epoch, long version, String json, boolean erased) {
-        this(RedisKeys.profile(userId), userId, epoch, version, json, erased);
+        this(RedisKeys.profile(userId), userId, epoch, version, json, erased, false);
+    }
+
+    /**
+     * A change of the risk group only, for a user whose document the assembler no longer holds:
+     * {@code json} is the group's head {@code "risk":{"score":S,"alerts_30d":N}, which replaces
+     * the same head in the stored document (docs/anomaly.md#risk).
+     */
+    public static ProfileRecord riskPatch(String userId, long epoch, long version, String head) {
+        return new ProfileRecord(
+                RedisKeys.profile(userId), userId, epoch, version, head, false, true);
+    }
+
+    /** The pattern of the risk group's head in a document. */
+    static final java.util.regex.Pattern RISK_HEAD =
+            java.util.regex.Pattern.compile("\"risk\":\\{\"score\":[^,]*,\"alerts_30d\":\\d+");
+
+    /** This document with the risk head of {@code patch} in place of its own. */
+    public ProfileRecord withRisk(ProfileRecord patch) {
+        java.util.regex.Matcher m = RISK_HEAD.matcher(json);
+        if (erased || !m.find()) {
+            return this;
+        }
+        String updated = json.substring(0, m.start()) + patch.json() + json.substring(m.end());
+        return new ProfileRecord(key, userId, epoch, version, updated, false, false);
     }
 
     /** True if this record should replace one with the given (epoch, version). */

@@ -46,7 +46,22 @@ public final class RedisProfileStore implements AutoCloseable {
                     + "end\n"
                     + "return 1\n";
 
+    /**
+     * KEYS[1] profile key; ARGV[1] the new head of the risk group ({@code "risk":{"score":S,
+     * "alerts_30d":N}). Replaces the stored document's risk head, keeping its TTL; a missing
+     * document or a tombstone (no risk group) is left alone. Returns 1 if patched.
+     */
+    public static final String RISK_PATCH_LUA =
+            "local cur = redis.call('GET', KEYS[1])\n"
+                    + "if not cur then return 0 end\n"
+                    + "local s, e = string.find(cur, '\"risk\":{\"score\":[^,]*,\"alerts_30d\":%d+')\n"
+                    + "if not s then return 0 end\n"
+                    + "redis.call('SET', KEYS[1], string.sub(cur, 1, s - 1) .. ARGV[1] .."
+                    + " string.sub(cur, e + 1), 'KEEPTTL')\n"
+                    + "return 1\n";
+
     private final RedisAddress address;
+    private String patchSha;
     private Jedis jedis;
     private String sha;
 
@@ -67,6 +82,7 @@ public final class RedisProfileStore implements AutoCloseable {
             Jedis j = RedisConnections.open(address, password, "portrait-sink", 10_000);
             try {
                 sha = j.scriptLoad(UPSERT_LUA);
+                patchSha = j.scriptLoad(RISK_PATCH_LUA);
             } catch (RuntimeException e) {
                 j.close();
                 throw e;
@@ -90,6 +106,10 @@ public final class RedisProfileStore implements AutoCloseable {
             Pipeline p = j.pipelined();
             List<Response<Object>> responses = new ArrayList<>(records.size());
             for (ProfileRecord r : records) {
+                if (r.riskPatch()) {
+                    responses.add(p.evalsha(patchSha, List.of(r.key()), List.of(r.json())));
+                    continue;
+                }
                 long ttl = r.erased() ? tombstoneTtlSeconds : profileTtlSeconds;
                 responses.add(
                         p.evalsha(

@@ -60,7 +60,14 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
     @Override
     public void write(ProfileRecord record, Context context) throws InterruptedException {
         ProfileRecord previous = buffer.get(record.key());
-        if (previous == null || record.newerThan(previous)) {
+        if (previous == null) {
+            buffer.put(record.key(), record);
+        } else if (record.riskPatch()) {
+            // A risk patch is newer than anything buffered for its user: merge it into a
+            // buffered document, or replace a buffered patch.
+            buffer.put(record.key(), previous.riskPatch() ? record : previous.withRisk(record));
+        } else if (previous.riskPatch() || record.newerThan(previous)) {
+            // A document rendered after a patch carries that risk already.
             buffer.put(record.key(), record);
         }
         if (buffer.size() >= batchSize) {

@@ -211,26 +211,29 @@ class ProfileAssemblerTest {
         long day = 86_400_000L;
         try (var h = harness(100, null)) {
             h.setProcessingTime(10_000);
-            // An alert before the assembler has anything to render: kept, shown with the next
-            // document.
+            // An alert before the assembler has anything to render: a risk patch (a no-op in
+            // Redis when there is no document yet), and the risk is kept for the next document.
             h.processElement(alert("u1", "medium", T0), T0);
-            assertThat(h.extractOutputValues()).isEmpty();
+            ProfileRecord patch0 = h.extractOutputValues().get(0);
+            assertThat(patch0.riskPatch()).isTrue();
+            assertThat(patch0.json()).isEqualTo("\"risk\":{\"score\":0.393,\"alerts_30d\":1");
             h.processElement(part("u1", 1), T0);
-            ProfileRecord first = h.extractOutputValues().get(0);
+            ProfileRecord first = h.extractOutputValues().get(1);
             assertThat(risk(first).get("score").asDouble()).isEqualTo(0.393); // 1 - e^-0.5
             assertThat(risk(first).get("alerts_30d").asInt()).isEqualTo(1);
             assertThat(h.getSideOutput(Descriptors.CHANGES)).isNull();
 
-            // A high alert 2 s later (processing time past the interval): the document is
-            // re-rendered at once as a new revision of the same version, and the score crosses.
+            // A high alert 2 s later, nothing pending: a patch of the stored document's risk
+            // group, and the score crosses the bar.
             h.setProcessingTime(12_000);
             h.processElement(alert("u1", "high", T0 + 1), T0);
-            ProfileRecord second = h.extractOutputValues().get(1);
-            assertThat(second.version()).isEqualTo(1);
-            assertThat(second.tick()).isEqualTo(1);
-            assertThat(second.newerThan(first)).isTrue();
-            assertThat(risk(second).get("score").asDouble()).isEqualTo(0.777); // 1 - e^-1.5
-            assertThat(risk(second).get("alerts_30d").asInt()).isEqualTo(2);
+            ProfileRecord patch = h.extractOutputValues().get(2);
+            assertThat(patch.riskPatch()).isTrue();
+            assertThat(patch.json()).isEqualTo("\"risk\":{\"score\":0.777,\"alerts_30d\":2");
+            ProfileRecord patched = first.withRisk(patch);
+            assertThat(risk(patched).get("score").asDouble()).isEqualTo(0.777); // 1 - e^-1.5
+            assertThat(risk(patched).get("bot_score")).isEqualTo(risk(first).get("bot_score"));
+            ProfileSchema.assertValid(patched.json());
             ProfileChange up = h.getSideOutput(Descriptors.CHANGES).poll().getValue();
             assertThat(up.kind()).isEqualTo("risk_crossed");
             assertThat(up.from()).isEqualTo("0.393");
@@ -243,8 +246,8 @@ class ProfileAssemblerTest {
             ProfilePart later = part("u1", 2);
             later.core.lastSeen = T0 + 1 + 14 * day;
             h.processElement(later, T0);
-            ProfileRecord third = h.extractOutputValues().get(2);
-            assertThat(third.tick()).isZero();
+            ProfileRecord third = h.extractOutputValues().get(3);
+            assertThat(third.riskPatch()).isFalse();
             assertThat(risk(third).get("score").asDouble()).isEqualTo(0.313);
             assertThat(risk(third).get("alerts_30d").asInt()).isEqualTo(2);
             ProfileChange down = h.getSideOutput(Descriptors.CHANGES).poll().getValue();
@@ -257,7 +260,7 @@ class ProfileAssemblerTest {
             ProfilePart quiet = part("u1", 3);
             quiet.core.lastSeen = T0 + 200 * day;
             h.processElement(quiet, T0);
-            assertThat(risk(h.extractOutputValues().get(3)).get("alerts_30d").asInt()).isZero();
+            assertThat(risk(h.extractOutputValues().get(4)).get("alerts_30d").asInt()).isZero();
             h.setProcessingTime(20_000);
             assertThat(Harnesses.keysWithState(h, "assembler")).isZero();
         }

@@ -289,4 +289,82 @@ class RedisSinkTest {
                 .hasMessageContaining("tombstone");
         assertThat(RedisSink.builder().setAddress("redis://h:1").build()).isNotNull();
     }
+
+    static ProfileRecord withRisk(String user, long version, double score) {
+        return new ProfileRecord(
+                user,
+                10,
+                version,
+                "{\"epoch\":10,\"version\":"
+                        + version
+                        + ",\"risk\":{\"score\":"
+                        + score
+                        + ",\"alerts_30d\":0,\"bot_score\":0.25},\"user_id\":\""
+                        + user
+                        + "\"}",
+                false);
+    }
+
+    @Test
+    void aRiskPatchReplacesOnlyTheRiskHeadAndKeepsTheTtl() {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
+            store.write(List.of(withRisk("u1", 5, 0.0)), 3_600, 60);
+            ProfileRecord patch =
+                    ProfileRecord.riskPatch(
+                            "u1", 10, 5, io.portrait.profile.ProfileDocument.riskHead(0.632, 1));
+            assertThat(store.write(List.of(patch), 3_600, 60).written()).isEqualTo(1);
+            assertThat(stored("u1"))
+                    .isEqualTo(
+                            "{\"epoch\":10,\"version\":5,\"risk\":{\"score\":0.632,"
+                                    + "\"alerts_30d\":1,\"bot_score\":0.25},\"user_id\":\"u1\"}");
+            try (Jedis j = jedis()) {
+                assertThat(j.ttl(RedisKeys.profile("u1"))).isBetween(3_500L, 3_600L);
+            }
+            // No document, or an erase tombstone: left alone.
+            assertThat(
+                            store.write(
+                                            List.of(
+                                                    ProfileRecord.riskPatch(
+                                                            "u2", 10, 1, patch.json())),
+                                            0,
+                                            60)
+                                    .written())
+                    .isZero();
+            assertThat(stored("u2")).isNull();
+            store.write(
+                    List.of(
+                            new ProfileRecord(
+                                    "u3",
+                                    10,
+                                    7,
+                                    "{\"epoch\":10,\"version\":7,\"erased\":true}",
+                                    true)),
+                    0,
+                    60);
+            store.write(List.of(ProfileRecord.riskPatch("u3", 10, 7, patch.json())), 0, 60);
+            assertThat(stored("u3")).isEqualTo("{\"epoch\":10,\"version\":7,\"erased\":true}");
+        }
+    }
+
+    @Test
+    void theWriterMergesAPatchIntoABufferedDocumentAndADocumentReplacesABufferedPatch()
+            throws Exception {
+        ProfileRecord patch =
+                ProfileRecord.riskPatch(
+                        "u1", 10, 5, io.portrait.profile.ProfileDocument.riskHead(0.5, 2));
+        ProfileRecord merged = withRisk("u1", 5, 0.0).withRisk(patch);
+        assertThat(merged.riskPatch()).isFalse();
+        assertThat(merged.json())
+                .contains("\"risk\":{\"score\":0.5,\"alerts_30d\":2,\"bot_score\":0.25}");
+        try (RedisSinkWriter w = writer(100)) {
+            w.write(withRisk("u1", 5, 0.0), null);
+            w.write(patch, null);
+            w.write(patch, null);
+            w.write(ProfileRecord.riskPatch("u2", 10, 1, patch.json()), null);
+            w.write(withRisk("u2", 2, 0.9), null);
+            w.flush(false);
+        }
+        assertThat(stored("u1")).isEqualTo(merged.json());
+        assertThat(stored("u2")).contains("\"score\":0.9,");
+    }
 }
