@@ -226,7 +226,8 @@ public final class Anomalies {
             implements org.apache.flink.api.common.functions.FlatMapFunction<Enriched, Alert> {
         @Override
         public void flatMap(Enriched e, Collector<Alert> out) {
-            if (e.ordersBefore() < a.spendSpikeMinOrders() || !(e.robustZ() > a.spendSpikeZ())) {
+            double z = e.robustZ(a.spendSpikeMinSpread());
+            if (e.ordersBefore() < a.spendSpikeMinOrders() || !(z > a.spendSpikeZ())) {
                 return;
             }
             ObjectNode d = JSON.createObjectNode();
@@ -234,7 +235,8 @@ public final class Anomalies {
             d.put("median_order", Anomalies.money(money, e.medianOrderMinor()));
             d.put("iqr_order", Anomalies.money(money, e.iqrOrderMinor()));
             d.put("orders_before", e.ordersBefore());
-            d.put("z", Math.round(e.robustZ() * 100) / 100.0);
+            d.put("z", Math.round(z * 100) / 100.0);
+            d.put("min_spread", a.spendSpikeMinSpread());
             d.put("z_threshold", a.spendSpikeZ());
             out.collect(
                     Alert.of(

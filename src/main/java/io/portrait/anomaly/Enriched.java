@@ -15,9 +15,13 @@ import io.portrait.event.Event;
 public record Enriched(
         Event event, long ordersBefore, double medianOrderMinor, double iqrOrderMinor) {
 
-    /** Robust z-score of this event's amount against the orders before it. */
-    public double robustZ() {
-        double scale = Math.max(iqrOrderMinor / 1.349, Math.max(0.05 * medianOrderMinor, 1.0));
+    /**
+     * Robust z-score of this event's amount against the orders before it: (amount − median) /
+     * scale, the scale being IQR / 1.349 but at least {@code minSpread} × median (and one minor
+     * unit): the IQR of a handful of orders is too unstable to trust alone.
+     */
+    public double robustZ(double minSpread) {
+        double scale = Math.max(iqrOrderMinor / 1.349, Math.max(minSpread * medianOrderMinor, 1.0));
         return (event.amountMinorOrZero() - medianOrderMinor) / scale;
     }
 }

@@ -62,6 +62,7 @@ public record PortraitConfig(
             double travelMinKm,
             double spendSpikeZ,
             int spendSpikeMinOrders,
+            double spendSpikeMinSpread,
             int refundAbuseRefunds,
             Duration refundAbuseWindow,
             Duration suppression,
@@ -208,6 +209,7 @@ public record PortraitConfig(
                 nonNegativeDouble(conf, TRAVEL_MIN_KM),
                 positiveDouble(conf, SPEND_SPIKE_Z),
                 atLeast(conf, SPEND_SPIKE_MIN_ORDERS, 2),
+                fraction(conf, SPEND_SPIKE_MIN_SPREAD),
                 between(conf, REFUND_ABUSE_REFUNDS, 2, 100),
                 positive(conf, REFUND_ABUSE_WINDOW),
                 nonNegative(conf, ANOMALY_SUPPRESSION),
@@ -299,11 +301,16 @@ public record PortraitConfig(
         conf.set(TRAVEL_MIN_KM, anomaly.travelMinKm());
         conf.set(SPEND_SPIKE_Z, anomaly.spendSpikeZ());
         conf.set(SPEND_SPIKE_MIN_ORDERS, anomaly.spendSpikeMinOrders());
+        conf.set(SPEND_SPIKE_MIN_SPREAD, anomaly.spendSpikeMinSpread());
         conf.set(REFUND_ABUSE_REFUNDS, anomaly.refundAbuseRefunds());
         conf.set(REFUND_ABUSE_WINDOW, anomaly.refundAbuseWindow());
         conf.set(ANOMALY_SUPPRESSION, anomaly.suppression());
         conf.set(REDIS_ALERTS_KEEP, anomaly.redisAlertsKeep());
         conf.set(REDIS_ALERTS_TTL, anomaly.redisAlertsTtl());
+        conf.set(RULES_BUCKET, anomaly.rulesBucket());
+        conf.set(RULES_HISTORY, anomaly.rulesHistory());
+        conf.set(RISK_HALF_LIFE, anomaly.riskHalfLife());
+        conf.set(RISK_THRESHOLD, anomaly.riskThreshold());
         return conf;
     }
 

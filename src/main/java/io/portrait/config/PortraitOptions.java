@@ -465,6 +465,15 @@ public final class PortraitOptions {
                     .defaultValue(5)
                     .withDescription("spend_spike: orders of history before a purchase is judged.");
 
+    public static final ConfigOption<Double> SPEND_SPIKE_MIN_SPREAD =
+            ConfigOptions.key("portrait.anomaly.spend-spike.min-spread")
+                    .doubleType()
+                    .defaultValue(0.25)
+                    .withDescription(
+                            "spend_spike: the z-score's scale is at least this fraction of the"
+                                    + " median order, so a short, tight history cannot make an"
+                                    + " ordinary purchase look extreme.");
+
     public static final ConfigOption<Integer> REFUND_ABUSE_REFUNDS =
             ConfigOptions.key("portrait.anomaly.refund-abuse.refunds")
                     .intType()

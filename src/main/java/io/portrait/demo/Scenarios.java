@@ -226,9 +226,13 @@ public final class Scenarios {
                 return "o-" + Long.toHexString(random.nextLong());
             }
 
-            /** A usual order value: lognormal around the user's own. */
+            /**
+             * A usual order value: lognormal around the user's own, cut at ±2.5 σ — a draw beyond
+             * is not "usual", so it would make the label wrong.
+             */
             double usualAmount(double sigma) {
-                return orderValue * Math.exp(random.nextGaussian() * sigma);
+                double g = Math.max(-2.5, Math.min(2.5, random.nextGaussian()));
+                return orderValue * Math.exp(g * sigma);
             }
 
             /** {@code n} orders of usual value spread over the {@code days} before {@code t}. */
@@ -440,11 +444,11 @@ public final class Scenarios {
                             ? (long) (uniform(p, "days") * DAY)
                             : (long) ((n - 1) * 5.0 * DAY);
             long t = episodeStart(DAY, total + HOUR);
+            long ts = t;
             for (int i = 0; i < n; i++) {
-                long ts =
-                        p.has("days")
-                                ? t + (n == 1 ? 0 : total * i / (n - 1))
-                                : t + (long) (i * uniform(p, "gap_days") * DAY);
+                if (i > 0) {
+                    ts += p.has("days") ? total / (n - 1) : (long) (uniform(p, "gap_days") * DAY);
+                }
                 double amount = u.usualAmount(0.3);
                 u.purchase(ts - 2 * HOUR, u.newOrder(), amount);
                 refund(u, ts, amount);
