@@ -160,6 +160,9 @@ public final class RulesFunction
         }
         List<Rule> inForce = rules(ctx.getBroadcastState(Descriptors.CONTROL));
         long horizon = horizon(inForce);
+        if (horizon == 0) {
+            return; // no rule in force and no history wanted (portrait.rules.history = 0)
+        }
         RulesState st = index.value();
         if (st == null) {
             st = new RulesState();

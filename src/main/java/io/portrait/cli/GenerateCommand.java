@@ -56,9 +56,30 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+            names = "--scenario",
+            paramLabel = "SPEC",
+            description =
+                    "Instead of live traffic: the labelled anomaly scenarios of SPEC (a JSON file,"
+                            + " or 'default' for the shipped one; docs/anomaly.md#measurement),"
+                            + " event times over the spec's span up to now, as fast as possible.")
+    String scenario;
+
+    @Option(
+            names = "--labels-out",
+            paramLabel = "FILE",
+            description = "With --scenario: write user_id,episode,label lines (CSV) to FILE.")
+    java.nio.file.Path labelsOut;
+
     @Override
     public Integer call() throws Exception {
         output.validate(spec.commandLine());
+        if (scenario != null) {
+            return scenario();
+        }
+        if (labelsOut != null) {
+            throw new ParameterException(spec.commandLine(), "--labels-out needs --scenario.");
+        }
         if (users < 1 || rate < 0 || (events != null && events < 1)) {
             throw new ParameterException(
                     spec.commandLine(),
@@ -89,6 +110,43 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         spec.commandLine().getOut().printf("generated %d records for %d users%n", n, users);
+        return 0;
+    }
+
+    private int scenario() throws Exception {
+        io.portrait.demo.Scenarios.Stream stream;
+        try {
+            stream =
+                    io.portrait.demo.Scenarios.generate(
+                            io.portrait.demo.Scenarios.spec(scenario), System.currentTimeMillis());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--scenario: " + e.getMessage());
+        }
+        try (Replayer.Target target = output.open()) {
+            for (io.portrait.demo.Scenarios.Labelled e : stream.events()) {
+                target.send(new Replayed(e.userId(), e.json(), Long.MIN_VALUE));
+            }
+        }
+        if (labelsOut != null) {
+            StringBuilder b = new StringBuilder("user_id,episode,label\n");
+            new java.util.TreeMap<>(stream.labels())
+                    .forEach(
+                            (u, l) ->
+                                    b.append(u)
+                                            .append(',')
+                                            .append(stream.episodes().get(u))
+                                            .append(',')
+                                            .append(l)
+                                            .append('\n'));
+            java.nio.file.Files.writeString(labelsOut, b);
+        }
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        "generated %d scenario events for %d users (%d labelled with a rule)%n",
+                        stream.events().size(),
+                        stream.labels().size(),
+                        stream.labels().values().stream().filter(l -> !l.equals("none")).count());
         return 0;
     }
 }

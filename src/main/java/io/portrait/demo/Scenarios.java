@@ -140,19 +140,24 @@ public final class Scenarios {
             return v;
         }
 
-        double uniform(JsonNode p, String field) {
+        static JsonNode range(JsonNode p, String field) {
             JsonNode r = need(p, field);
             if (!r.isArray() || r.size() != 2 || r.get(0).asDouble() > r.get(1).asDouble()) {
                 throw new IllegalArgumentException(
                         "scenario spec: '" + field + "' must be [min, max]");
             }
+            return r;
+        }
+
+        double uniform(JsonNode p, String field) {
+            JsonNode r = range(p, field);
             double lo = r.get(0).asDouble();
             double hi = r.get(1).asDouble();
             return lo + random.nextDouble() * (hi - lo);
         }
 
         int uniformInt(JsonNode p, String field) {
-            JsonNode r = need(p, field);
+            JsonNode r = range(p, field);
             int lo = r.get(0).asInt();
             int hi = r.get(1).asInt();
             return lo + random.nextInt(hi - lo + 1);

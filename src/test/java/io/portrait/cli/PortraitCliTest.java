@@ -32,6 +32,13 @@ class PortraitCliTest {
                 "job -D portrait.bogus=1|Unknown setting",
                 "frobnicate|Unmatched argument",
                 "topics|Name a subcommand: create",
+                "generate --out x.jsonl --scenario /no/such/spec.json|cannot read scenario spec",
+                "generate --out x.jsonl --labels-out l.csv|--labels-out needs --scenario",
+                "rule publish --file /no/such/rule.json --kafka-bootstrap localhost:1|--file",
+                "rule publish --file pom.xml --kafka-bootstrap localhost:1|--file pom.xml",
+                "rule|Name a subcommand: publish or delete",
+                "alerts|Name a subcommand: tail",
+                "alerts tail --max 0 --kafka-bootstrap localhost:1|--max must be >= 1",
                 "|Name a command"
             })
     void rejects(String args, String message) {
