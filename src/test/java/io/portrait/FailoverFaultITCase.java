@@ -87,17 +87,18 @@ class FailoverFaultITCase extends PortraitITCase {
                         .pollInterval(Duration.ofMillis(50))
                         .until(
                                 () -> {
-                                    try (var in =
-                                            rest.resolve("/jobs/" + job.getJobID() + "/checkpoints")
-                                                    .toURL()
-                                                    .openStream()) {
-                                        return new com.fasterxml.jackson.databind.ObjectMapper()
-                                                        .readTree(in)
-                                                        .path("counts")
-                                                        .path("completed")
-                                                        .asInt()
-                                                > 0;
-                                    }
+                                    String text =
+                                            get(
+                                                    rest.resolve(
+                                                            "/jobs/"
+                                                                    + job.getJobID()
+                                                                    + "/checkpoints"));
+                                    return new com.fasterxml.jackson.databind.ObjectMapper()
+                                                    .readTree(text)
+                                                    .path("counts")
+                                                    .path("completed")
+                                                    .asInt()
+                                            > 0;
                                 });
                 killIn.terminateTaskManager(0).get();
                 killIn.startTaskManager();
@@ -146,47 +147,16 @@ class FailoverFaultITCase extends PortraitITCase {
             if (sum.get() != work.validEvents()) {
                 // Say what happened to the job, for the record.
                 java.net.URI rest = cluster.getRestAddress().get();
-                try (var in = rest.resolve("/jobs/" + job.getJobID()).toURL().openStream()) {
-                    var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
-                    for (var v : root.get("vertices")) {
-                        System.out.println(
-                                "failover ("
-                                        + name
-                                        + "): vertex "
-                                        + v.get("name")
-                                                .asText()
-                                                .substring(
-                                                        0,
-                                                        Math.min(
-                                                                70,
-                                                                v.get("name").asText().length()))
-                                        + " status "
-                                        + v.get("status").asText()
-                                        + " metrics "
-                                        + v.get("metrics"));
-                    }
-                }
-                try (var in =
-                        rest.resolve("/jobs/" + job.getJobID() + "/checkpoints")
-                                .toURL()
-                                .openStream()) {
-                    String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                // The job's checkpoints (which one was restored) and its failures, for the record.
+                for (String what : new String[] {"checkpoints", "exceptions"}) {
+                    String text = get(rest.resolve("/jobs/" + job.getJobID() + "/" + what));
                     System.out.println(
                             "failover ("
                                     + name
-                                    + "): checkpoints "
-                                    + text.substring(0, Math.min(3000, text.length())));
-                }
-                try (var in =
-                        rest.resolve("/jobs/" + job.getJobID() + "/exceptions")
-                                .toURL()
-                                .openStream()) {
-                    String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                    System.out.println(
-                            "failover ("
-                                    + name
-                                    + "): exceptions "
-                                    + text.substring(0, Math.min(6000, text.length())));
+                                    + "): "
+                                    + what
+                                    + " "
+                                    + text.substring(0, Math.min(4000, text.length())));
                 }
             }
         } finally {
@@ -247,5 +217,12 @@ class FailoverFaultITCase extends PortraitITCase {
                 ids.size(),
                 Summary.recordsIn(config.kafkaBootstrap(), config.alertsTopic()));
         return ids;
+    }
+
+    /** A GET against the MiniCluster's REST API. */
+    private static String get(java.net.URI uri) throws java.io.IOException {
+        try (var in = uri.toURL().openStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 }
