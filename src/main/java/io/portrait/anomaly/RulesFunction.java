@@ -9,7 +9,6 @@ import io.portrait.control.ControlState;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import io.portrait.profile.Descriptors;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,6 +60,11 @@ public final class RulesFunction
     private transient ValueState<RulesState> index;
     private transient List<Rule> rules;
     private transient Map<Rule, Long> minMinors;
+
+    /** Derived from {@link #rules} when it is parsed: its fingerprint and the history to keep. */
+    private transient long rulesFingerprint;
+
+    private transient long rulesHorizon;
     private transient Counter tooOld;
     private transient Counter lateApplied;
     private transient Counter fired;
@@ -114,6 +118,8 @@ public final class RulesFunction
             parsed.sort(java.util.Comparator.comparing(Rule::id));
             rules = parsed;
             minMinors = new HashMap<>();
+            rulesFingerprint = fingerprint(parsed);
+            rulesHorizon = horizon(parsed);
         }
         return rules;
     }
@@ -159,7 +165,7 @@ public final class RulesFunction
             return;
         }
         List<Rule> inForce = rules(ctx.getBroadcastState(Descriptors.CONTROL));
-        long horizon = horizon(inForce);
+        long horizon = rulesHorizon;
         if (horizon == 0) {
             return; // no rule in force and no history wanted (portrait.rules.history = 0)
         }
@@ -178,7 +184,7 @@ public final class RulesFunction
         Map<Long, byte[]> read = new HashMap<>();
 
         // 1. Reconcile aggregates with the rules in force (lazy cleanup of deleted rules).
-        long fp = fingerprint(inForce);
+        long fp = rulesFingerprint;
         if (st.ruleSet != fp) {
             for (Iterator<Map.Entry<String, RuleAcc>> it = accs.iterator(); it.hasNext(); ) {
                 Map.Entry<String, RuleAcc> a = it.next();
@@ -264,7 +270,8 @@ public final class RulesFunction
         if (st == null) {
             return;
         }
-        long until = st.newest + horizon(rules(ctx.getBroadcastState(Descriptors.CONTROL)));
+        rules(ctx.getBroadcastState(Descriptors.CONTROL));
+        long until = st.newest + rulesHorizon;
         if (until <= timestamp) {
             clear();
         } else {
@@ -421,19 +428,6 @@ public final class RulesFunction
         if ("rule".equals(m.kind())
                 && ControlState.apply(ctx.getBroadcastState(Descriptors.CONTROL), m)) {
             rules = null;
-        }
-    }
-
-    /** For tests: the state kept for the current key, in bytes of bucket digests. */
-    long bucketBytes() throws IOException {
-        try {
-            long n = 0;
-            for (byte[] b : buckets.values()) {
-                n += b.length;
-            }
-            return n;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
     }
 }

@@ -9,11 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,22 +32,6 @@ public final class ModelCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "Name a subcommand: publish or revert.");
-    }
-
-    static void send(PortraitConfig config, String key, byte[] value) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", config.kafkaBootstrap());
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        p.put("acks", "all");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(
-                            new ProducerRecord<>(
-                                    config.controlTopic(),
-                                    key.getBytes(StandardCharsets.UTF_8),
-                                    value))
-                    .get();
-        }
     }
 
     /** Checks the file loads as a model this build can run, then sends its reference. */
@@ -122,7 +102,7 @@ public final class ModelCommand implements Runnable {
                             + "\",\"sha256\":\""
                             + sha
                             + "\"}}";
-            send(
+            ControlTopic.send(
                     config,
                     "model:" + PredictionOperator.MODEL_ID,
                     envelope.getBytes(StandardCharsets.UTF_8));
@@ -155,7 +135,8 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            send(settings.toConfig(Map.of()), "model:" + PredictionOperator.MODEL_ID, null);
+            ControlTopic.send(
+                    settings.toConfig(Map.of()), "model:" + PredictionOperator.MODEL_ID, null);
             spec.commandLine().getOut().println("model: reverted to the configured model");
             return 0;
         }

@@ -87,7 +87,7 @@ public final class RuleCommand implements Runnable {
             envelope.put("version", v);
             envelope.put("created_at", Instant.now().toString());
             envelope.set("payload", rule);
-            ModelCommand.send(
+            ControlTopic.send(
                     settings.toConfig(Map.of()),
                     "rule:" + id,
                     JSON.writeValueAsString(envelope).getBytes(StandardCharsets.UTF_8));
@@ -110,7 +110,7 @@ public final class RuleCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ModelCommand.send(settings.toConfig(Map.of()), "rule:" + id, null);
+            ControlTopic.send(settings.toConfig(Map.of()), "rule:" + id, null);
             spec.commandLine().getOut().println("rule: deleted " + id);
             return 0;
         }
