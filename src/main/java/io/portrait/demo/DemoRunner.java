@@ -256,9 +256,12 @@ public final class DemoRunner {
         botUsers = gen.botUserIds().size();
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            io.portrait.replay.Delivery delivery =
+                    new io.portrait.replay.Delivery(config.eventsTopic());
             while (!stopRequested.get() && System.nanoTime() < deadline && sent.get() < limit) {
                 TrafficGenerator.Record r = gen.next();
-                producer.send(new ProducerRecord<>(config.eventsTopic(), r.key(), r.value()));
+                producer.send(
+                        new ProducerRecord<>(config.eventsTopic(), r.key(), r.value()), delivery);
                 truth.merge(r.kind().name(), 1L, Long::sum);
                 long n = sent.incrementAndGet();
                 if (rate > 0) {
@@ -277,6 +280,7 @@ public final class DemoRunner {
                 }
             }
             producer.flush();
+            delivery.check();
         }
     }
 

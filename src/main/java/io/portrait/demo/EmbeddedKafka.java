@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -18,6 +18,7 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -138,7 +139,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
     }
 
-    /** Creates topics (replication factor 1), ignoring ones that exist. */
     /**
      * Creates portrait's topics on {@code config}'s cluster (existing ones are left as they are):
      * events with {@code partitions}, DLQ, alerts, changes, the compacted control topic and its
@@ -158,11 +158,16 @@ public final class EmbeddedKafka implements AutoCloseable {
                         new NewTopic(config.controlDlqTopic(), 1, replication)));
     }
 
+    /**
+     * Creates topics, leaving existing ones as they are, and returns once every partition answers
+     * as leader. (A topic's creation is acknowledged before its partition leaders are in place; a
+     * producer that writes at once gets NOT_LEADER_OR_FOLLOWER, and an idempotent producer can then
+     * expire its first batch.)
+     */
     public static void createTopics(String bootstrap, List<NewTopic> topics) {
         try (Admin admin =
                 Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<NewTopic> todo = new ArrayList<>(topics);
-            for (var entry : admin.createTopics(todo).values().entrySet()) {
+            for (var entry : admin.createTopics(topics).values().entrySet()) {
                 try {
                     entry.getValue().get();
                 } catch (ExecutionException e) {
@@ -173,10 +178,35 @@ public final class EmbeddedKafka implements AutoCloseable {
                     }
                 }
             }
+            awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Waits (up to 30 s) until a ListOffsets request succeeds on every partition of the topics. */
+    static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<org.apache.kafka.common.TopicPartition, OffsetSpec> query = new HashMap<>();
+                for (var d : admin.describeTopics(topics).allTopicNames().get().values()) {
+                    for (var p : d.partitions()) {
+                        query.put(
+                                new org.apache.kafka.common.TopicPartition(d.name(), p.partition()),
+                                OffsetSpec.latest());
+                    }
+                }
+                admin.listOffsets(query).all().get();
+                return;
+            } catch (ExecutionException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("Partitions of " + topics + " got no leader in 30 s", last);
     }
 
     private static void sleep(long ms) {

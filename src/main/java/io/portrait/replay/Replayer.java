@@ -50,17 +50,22 @@ public final class Replayer {
                                 2 * 1024 * 1024),
                         new ByteArraySerializer(),
                         new ByteArraySerializer());
+        Delivery delivery = new Delivery(topic);
         return new Target() {
             @Override
             public void send(Replayed r) {
                 byte[] key = r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(topic, key, r.value()));
+                producer.send(new ProducerRecord<>(topic, key, r.value()), delivery);
             }
 
             @Override
             public void close() {
-                producer.flush();
-                producer.close();
+                try {
+                    producer.flush();
+                    delivery.check();
+                } finally {
+                    producer.close();
+                }
             }
         };
     }

@@ -11,7 +11,6 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A real Kafka broker (in-process KRaft) and a real Redis server for an integration test, with the
@@ -51,8 +50,9 @@ public final class LocalServices implements AutoCloseable {
         return PortraitConfig.defaults().with(m);
     }
 
+    /** A producer whose flush() and close() fail if any record was not delivered. */
     public KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(
+        return new CheckedProducer(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         kafka.bootstrapServers(),
@@ -61,9 +61,7 @@ public final class LocalServices implements AutoCloseable {
                         ProducerConfig.LINGER_MS_CONFIG,
                         5,
                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                        2 * 1024 * 1024),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
+                        2 * 1024 * 1024));
     }
 
     @Override
