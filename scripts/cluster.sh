@@ -7,6 +7,10 @@
 #
 #   scripts/cluster.sh up [TASKMANAGERS]     start (default 2 TaskManagers)
 #   scripts/cluster.sh submit [JOB ARGS...]  run target/portrait-job.jar detached; prints the job id
+#                                            (Flink CLI options such as "-p 2 -s SAVEPOINT" go in
+#                                            PORTRAIT_SUBMIT_OPTS)
+#   scripts/cluster.sh stop JOB_ID           stop the job with a savepoint; prints its path
+#   scripts/cluster.sh cancel JOB_ID         cancel the job
 #   scripts/cluster.sh status                JobManager overview (REST)
 #   scripts/cluster.sh kill-tm N             kill -9 TaskManager N (fault tests)
 #   scripts/cluster.sh start-tm N            start TaskManager N again
@@ -88,8 +92,19 @@ case "${1:-}" in
   submit)
     need_jars
     shift
+    # shellcheck disable=SC2086
     FLINK_CONF_DIR="$work/conf" java "${flags[@]}" -cp "$cp" org.apache.flink.client.cli.CliFrontend \
-        run -d -m "localhost:$port" "$here/target/portrait-job.jar" "$@"
+        run -d -m "localhost:$port" ${PORTRAIT_SUBMIT_OPTS:-} "$here/target/portrait-job.jar" "$@"
+    ;;
+  stop)
+    need_jars
+    FLINK_CONF_DIR="$work/conf" java "${flags[@]}" -cp "$cp" org.apache.flink.client.cli.CliFrontend \
+        stop -m "localhost:$port" -p "file://$work/savepoints" "${2:?which job id}"
+    ;;
+  cancel)
+    need_jars
+    FLINK_CONF_DIR="$work/conf" java "${flags[@]}" -cp "$cp" org.apache.flink.client.cli.CliFrontend \
+        cancel -m "localhost:$port" "${2:?which job id}"
     ;;
   status)
     rest /overview || die "no JobManager on port $port"
@@ -104,13 +119,16 @@ case "${1:-}" in
   down)
     for f in "$work"/pids/*.pid; do
       [[ -f "$f" ]] || continue
-      kill "$(cat "$f")" 2>/dev/null || true
+      pid="$(cat "$f")"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -9 "$pid" 2>/dev/null || true
       rm -f "$f"
     done
     echo "cluster: stopped"
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -42,7 +42,7 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 public final class Pipeline {
     private Pipeline() {}
 
-    /** What the topology produces. */
+    /** What the topology produces ({@code segmentModels} is null when segments are off). */
     public record Outputs(
             DataStream<ProfileRecord> profiles,
             DataStream<DeadLetter> deadLetters,
@@ -131,23 +131,29 @@ public final class Pipeline {
                     .name("Model control (no output)");
         }
 
-        SingleOutputStreamOperator<ProfilePart> segmented =
-                DataStreamUtils.reinterpretAsKeyedStream(predicted, ProfilePart::getUserId)
-                        .connect(broadcast)
-                        .process(new SegmentAssigner(config))
-                        .uid("segment-assign")
-                        .name("Segment assign");
-
-        // The model loop: deltas to one aggregator task, models back through the control topic.
-        SingleOutputStreamOperator<SegmentModel> models =
-                segmented
-                        .getSideOutput(Descriptors.CLUSTER_DELTAS)
-                        .keyBy(delta -> 0)
-                        .process(new CentroidAggregator(config))
-                        .uid("centroid-aggregator")
-                        .name("Centroid aggregator")
-                        .setParallelism(1)
-                        .setMaxParallelism(1);
+        // Online segments and their model loop: deltas to one aggregator task, models back
+        // through the control topic.
+        DataStream<ProfilePart> segmented = predicted;
+        DataStream<ProfileChange> segmentChanges = null;
+        SingleOutputStreamOperator<SegmentModel> models = null;
+        if (config.segments().enabled()) {
+            SingleOutputStreamOperator<ProfilePart> assigned =
+                    DataStreamUtils.reinterpretAsKeyedStream(predicted, ProfilePart::getUserId)
+                            .connect(broadcast)
+                            .process(new SegmentAssigner(config))
+                            .uid("segment-assign")
+                            .name("Segment assign");
+            models =
+                    assigned.getSideOutput(Descriptors.CLUSTER_DELTAS)
+                            .keyBy(delta -> 0)
+                            .process(new CentroidAggregator(config))
+                            .uid("centroid-aggregator")
+                            .name("Centroid aggregator")
+                            .setParallelism(1)
+                            .setMaxParallelism(1);
+            segmented = assigned;
+            segmentChanges = assigned.getSideOutput(Descriptors.CHANGES);
+        }
 
         // Alerts reach the profile's risk group as parts of their own, keyed by user and forwarded
         // into the assembler beside the chained parts (same key groups, no cycle).
@@ -167,13 +173,13 @@ public final class Pipeline {
                         .uid("profile-assembler")
                         .name("Profile assembler");
 
+        DataStream<ProfileChange> changes = profiles.getSideOutput(Descriptors.CHANGES);
         return new Outputs(
                 profiles,
                 events.getSideOutput(Descriptors.DEAD_LETTERS),
                 controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS),
                 alerts,
-                profiles.getSideOutput(Descriptors.CHANGES)
-                        .union(segmented.getSideOutput(Descriptors.CHANGES)),
+                segmentChanges == null ? changes : changes.union(segmentChanges),
                 models);
     }
 }

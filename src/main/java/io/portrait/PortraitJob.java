@@ -22,6 +22,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -52,25 +53,32 @@ public final class PortraitJob {
 
     /** Adds sources, the topology and sinks to {@code env}. */
     public static void attach(StreamExecutionEnvironment env, PortraitConfig config, Clock clock) {
-        KafkaSource<Ingested> events =
+        KafkaSourceBuilder<Ingested> eventsBuilder =
                 KafkaSource.<Ingested>builder()
+                        .setProperties(config.kafkaClientProperties())
                         .setBootstrapServers(config.kafkaBootstrap())
                         .setTopics(config.eventsTopic())
                         .setGroupId(config.kafkaGroupId())
                         .setStartingOffsets(
                                 OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                        .setDeserializer(new EventDeserializer(config, clock))
-                        .build();
-        KafkaSource<ControlRecord> control =
+                        .setDeserializer(new EventDeserializer(config, clock));
+        KafkaSourceBuilder<ControlRecord> controlBuilder =
                 KafkaSource.<ControlRecord>builder()
+                        .setProperties(config.kafkaClientProperties())
                         .setBootstrapServers(config.kafkaBootstrap())
                         .setTopics(config.controlTopic())
                         .setGroupId(config.kafkaGroupId() + "-control")
                         .setStartingOffsets(OffsetsInitializer.earliest())
                         .setProperty("isolation.level", "read_committed")
                         .setProperty("commit.offsets.on.checkpoint", "false")
-                        .setDeserializer(new ControlDeserializer(clock))
-                        .build();
+                        .setDeserializer(new ControlDeserializer(clock));
+        if (config.kafkaStopAtEnd()) {
+            // A backfill or benchmark: both sources end at the offsets of now, so the job ends.
+            eventsBuilder.setBounded(OffsetsInitializer.latest());
+            controlBuilder.setBounded(OffsetsInitializer.latest());
+        }
+        KafkaSource<Ingested> events = eventsBuilder.build();
+        KafkaSource<ControlRecord> control = controlBuilder.build();
 
         DataStream<Ingested> ingested =
                 env.fromSource(events, IngestWatermarks.strategy(config), "Kafka events")
@@ -102,17 +110,28 @@ public final class PortraitJob {
                 .sinkTo(new io.portrait.sink.RedisAlertSink(config))
                 .uid("redis-alerts-sink")
                 .name("Redis recent alerts");
-        out.segmentModels()
-                .sinkTo(centroidSink(config))
-                .uid("centroids-sink")
-                .name("Kafka control: centroids");
-        out.segmentModels()
-                .map(SegmentSummary::of)
-                .uid("segment-summary")
-                .name("Segment summary")
-                .sinkTo(RedisSink.builder().fromConfig(config).setProfileTtl(Duration.ZERO).build())
-                .uid("redis-segments-sink")
-                .name("Redis segments");
+        // The model loop's outputs run at the aggregator's parallelism of 1 whatever the job's:
+        // chained to it at -p 1 but not at -p 2, their state would not restore across a rescale.
+        if (out.segmentModels() != null) {
+            out.segmentModels()
+                    .sinkTo(centroidSink(config))
+                    .uid("centroids-sink")
+                    .name("Kafka control: centroids")
+                    .setParallelism(1);
+            out.segmentModels()
+                    .map(SegmentSummary::of)
+                    .uid("segment-summary")
+                    .name("Segment summary")
+                    .setParallelism(1)
+                    .sinkTo(
+                            RedisSink.builder()
+                                    .fromConfig(config)
+                                    .setProfileTtl(Duration.ZERO)
+                                    .build())
+                    .uid("redis-segments-sink")
+                    .name("Redis segments")
+                    .setParallelism(1);
+        }
         out.changes()
                 .sinkTo(kafkaSink(config, new ProfileChangeSerializer(config.changesTopic())))
                 .uid("changes-sink")
@@ -121,7 +140,7 @@ public final class PortraitJob {
 
     /** Models go to the control topic exactly once (it is read with read_committed). */
     private static KafkaSink<SegmentModel> centroidSink(PortraitConfig config) {
-        Properties props = new Properties();
+        Properties props = config.kafkaClientProperties();
         props.setProperty("transaction.timeout.ms", "600000");
         return KafkaSink.<SegmentModel>builder()
                 .setBootstrapServers(config.kafkaBootstrap())
@@ -135,7 +154,7 @@ public final class PortraitJob {
     /** At-least-once Kafka output (DLQ, alerts, changes: their consumers de-duplicate by id). */
     private static <T> KafkaSink<T> kafkaSink(
             PortraitConfig config, KafkaRecordSerializationSchema<T> serializer) {
-        Properties props = new Properties();
+        Properties props = config.kafkaClientProperties();
         props.setProperty("compression.type", "lz4");
         return KafkaSink.<T>builder()
                 .setBootstrapServers(config.kafkaBootstrap())

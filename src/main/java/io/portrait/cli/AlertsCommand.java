@@ -81,8 +81,7 @@ public final class AlertsCommand implements Runnable {
                 throw new ParameterException(spec.commandLine(), "--max must be >= 1.");
             }
             PortraitConfig config = settings.toConfig(Map.of());
-            Properties p = new Properties();
-            p.put("bootstrap.servers", config.kafkaBootstrap());
+            Properties p = config.kafkaClientProperties();
             p.put("key.deserializer", ByteArrayDeserializer.class.getName());
             p.put("value.deserializer", ByteArrayDeserializer.class.getName());
             p.put("group.id", "portrait-alerts-tail-" + UUID.randomUUID());

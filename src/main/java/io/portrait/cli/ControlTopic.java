@@ -13,8 +13,7 @@ final class ControlTopic {
 
     /** Sends {@code value} ({@code null}: a tombstone) under {@code key}, waiting for acks=all. */
     static void send(PortraitConfig config, String key, byte[] value) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", config.kafkaBootstrap());
+        Properties p = config.kafkaClientProperties();
         p.put("key.serializer", ByteArraySerializer.class.getName());
         p.put("value.serializer", ByteArraySerializer.class.getName());
         p.put("acks", "all");

@@ -16,6 +16,14 @@ public final class OutputTargetMixin {
     String kafkaBootstrap;
 
     @Option(
+            names = "--kafka-properties",
+            paramLabel = "FILE",
+            description =
+                    "Kafka client settings (security.protocol, sasl.*, ssl.*); ${NAME} is read"
+                            + " from the environment.")
+    String kafkaProperties;
+
+    @Option(
             names = "--topic",
             defaultValue = Topics.EVENTS,
             description = "Events topic (default: ${DEFAULT-VALUE}).")
@@ -36,6 +44,11 @@ public final class OutputTargetMixin {
     }
 
     Replayer.Target open() {
-        return out != null ? Replayer.file(out) : Replayer.kafka(kafkaBootstrap, topic);
+        return out != null
+                ? Replayer.file(out)
+                : Replayer.kafka(
+                        kafkaBootstrap,
+                        topic,
+                        io.portrait.config.KafkaClientProperties.load(kafkaProperties));
     }
 }

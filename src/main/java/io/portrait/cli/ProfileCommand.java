@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import redis.clients.jedis.Jedis;
+import redis.clients.jedis.UnifiedJedis;
 
 /** {@code portrait profile get <user>}: read a profile from the key-value store. */
 @Command(
@@ -42,7 +42,7 @@ public final class ProfileCommand implements Runnable {
         @Override
         public Integer call() {
             RedisAddress a = RedisAddress.parse(redisUrl, "--redis-url");
-            try (Jedis j = RedisConnections.open(a, "portrait-cli", 5000)) {
+            try (UnifiedJedis j = RedisConnections.client(a, "portrait-cli", 5000)) {
                 String doc = j.get(RedisKeys.profile(userId));
                 if (doc == null) {
                     spec.commandLine()

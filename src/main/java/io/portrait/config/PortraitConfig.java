@@ -20,6 +20,8 @@ import org.apache.flink.configuration.Configuration;
 public record PortraitConfig(
         String kafkaBootstrap,
         String kafkaGroupId,
+        String kafkaPropertiesFile,
+        boolean kafkaStopAtEnd,
         String eventsTopic,
         String dlqTopic,
         String controlTopic,
@@ -87,6 +89,7 @@ public record PortraitConfig(
 
     /** Settings of online segmentation. */
     public record Segments(
+            boolean enabled,
             int k,
             Duration halfLife,
             Duration updateInterval,
@@ -124,6 +127,8 @@ public record PortraitConfig(
         return new PortraitConfig(
                 nonBlank(conf, KAFKA_BOOTSTRAP),
                 nonBlank(conf, KAFKA_GROUP_ID),
+                kafkaPropertiesFile(conf),
+                conf.get(KAFKA_STOP_AT_END),
                 nonBlank(conf, TOPIC_EVENTS),
                 nonBlank(conf, TOPIC_DLQ),
                 nonBlank(conf, TOPIC_CONTROL),
@@ -163,6 +168,7 @@ public record PortraitConfig(
                         atLeast(conf, BOT_VIEW_FLOOD, 2),
                         nonNegative(conf, ALERT_SUPPRESSION)),
                 new Segments(
+                        conf.get(SEGMENTS_ENABLED),
                         between(conf, SEGMENT_K, 2, 16),
                         positive(conf, SEGMENT_HALF_LIFE),
                         positive(conf, SEGMENT_UPDATE_INTERVAL),
@@ -237,6 +243,10 @@ public record PortraitConfig(
         Configuration conf = new Configuration();
         conf.set(KAFKA_BOOTSTRAP, kafkaBootstrap);
         conf.set(KAFKA_GROUP_ID, kafkaGroupId);
+        conf.set(KAFKA_STOP_AT_END, kafkaStopAtEnd);
+        if (kafkaPropertiesFile != null) {
+            conf.set(KAFKA_PROPERTIES_FILE, kafkaPropertiesFile);
+        }
         conf.set(TOPIC_EVENTS, eventsTopic);
         conf.set(TOPIC_DLQ, dlqTopic);
         conf.set(TOPIC_CONTROL, controlTopic);
@@ -274,6 +284,7 @@ public record PortraitConfig(
         conf.set(BOT_METRONOME_MAX_GAP, quality.metronomeMaxGap());
         conf.set(BOT_VIEW_FLOOD, quality.viewFlood());
         conf.set(ALERT_SUPPRESSION, quality.alertSuppression());
+        conf.set(SEGMENTS_ENABLED, segments.enabled());
         conf.set(SEGMENT_K, segments.k());
         conf.set(SEGMENT_HALF_LIFE, segments.halfLife());
         conf.set(SEGMENT_UPDATE_INTERVAL, segments.updateInterval());
@@ -341,6 +352,26 @@ public record PortraitConfig(
             throw new IllegalArgumentException(
                     "Setting '" + option.key() + "' has an invalid value: " + e.getMessage(), e);
         }
+    }
+
+    /** The file, checked now (readable, variables set) so a bad one fails at submission. */
+    private static String kafkaPropertiesFile(Configuration conf) {
+        String file = conf.get(KAFKA_PROPERTIES_FILE);
+        if (file == null || file.isBlank()) {
+            return null;
+        }
+        KafkaClientProperties.load(file);
+        return file;
+    }
+
+    /**
+     * Kafka client settings of {@code portrait.kafka.properties-file} plus the bootstrap servers,
+     * for a client portrait creates (resolved from this process's environment).
+     */
+    public java.util.Properties kafkaClientProperties() {
+        java.util.Properties p = KafkaClientProperties.load(kafkaPropertiesFile);
+        p.setProperty("bootstrap.servers", kafkaBootstrap);
+        return p;
     }
 
     private static String nonBlank(Configuration conf, ConfigOption<String> option) {

@@ -18,6 +18,25 @@ public final class PortraitOptions {
                     .defaultValue("localhost:9092")
                     .withDescription("Kafka bootstrap servers (host:port[,host:port]).");
 
+    public static final ConfigOption<String> KAFKA_PROPERTIES_FILE =
+            ConfigOptions.key("portrait.kafka.properties-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A Java properties file of Kafka client settings (security.protocol,"
+                                    + " sasl.*, ssl.*) for every Kafka client of portrait;"
+                                    + " ${NAME} in a value is replaced by the environment"
+                                    + " variable NAME, so secrets stay out of files and command"
+                                    + " lines.");
+
+    public static final ConfigOption<Boolean> KAFKA_STOP_AT_END =
+            ConfigOptions.key("portrait.kafka.stop-at-end")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Read the topics only up to their end offsets at start, then finish"
+                                    + " (backfills and benchmarks; the job ends when drained).");
+
     public static final ConfigOption<String> KAFKA_GROUP_ID =
             ConfigOptions.key("portrait.kafka.group-id")
                     .stringType()
@@ -54,8 +73,10 @@ public final class PortraitOptions {
                     .stringType()
                     .defaultValue("redis://localhost:6379")
                     .withDescription(
-                            "Redis address, redis://host:port[/db]. The password comes only from"
-                                    + " the environment variable PORTRAIT_REDIS_PASSWORD.");
+                            "Redis address: redis://host:port[/db], rediss:// for TLS,"
+                                    + " redis-cluster://host:port (any node of a Redis Cluster)"
+                                    + " or rediss-cluster://. The password comes only from the"
+                                    + " environment variable PORTRAIT_REDIS_PASSWORD.");
 
     public static final ConfigOption<Integer> REDIS_BATCH_SIZE =
             ConfigOptions.key("portrait.redis.batch-size")
@@ -280,6 +301,14 @@ public final class PortraitOptions {
                     .stringType()
                     .defaultValue(Topics.CHANGES)
                     .withDescription("Topic of profile changes (erased, …), keyed by user_id.");
+
+    public static final ConfigOption<Boolean> SEGMENTS_ENABLED =
+            ConfigOptions.key("portrait.segment.enabled")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Assign online k-means segments and run the centroid model loop"
+                                    + " (off: profiles carry no `segment`).");
 
     public static final ConfigOption<Integer> SEGMENT_K =
             ConfigOptions.key("portrait.segment.k")

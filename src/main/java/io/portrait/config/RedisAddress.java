@@ -5,10 +5,19 @@ import java.net.URI;
 import java.net.URISyntaxException;
 
 /**
- * A parsed {@code redis://host:port[/db]} address. A password never travels in the URL: it comes
- * from the environment variable {@value #PASSWORD_ENV}.
+ * A parsed Redis address: {@code redis://host:port[/db]} for one server, {@code
+ * redis-cluster://host:port} for a Redis Cluster (any node; the others are discovered), and {@code
+ * rediss://} / {@code rediss-cluster://} for the same over TLS (the JVM's trust store, {@code
+ * javax.net.ssl.trustStore}, decides which certificates are trusted). A password never travels in
+ * the URL: it comes from the environment variable {@value #PASSWORD_ENV}.
  */
-public record RedisAddress(String host, int port, int database) implements Serializable {
+public record RedisAddress(String host, int port, int database, boolean cluster, boolean tls)
+        implements Serializable {
+
+    /** One plaintext server. */
+    public RedisAddress(String host, int port, int database) {
+        this(host, port, database, false, false);
+    }
 
     public static final String PASSWORD_ENV = "PORTRAIT_REDIS_PASSWORD";
 
@@ -20,10 +29,18 @@ public record RedisAddress(String host, int port, int database) implements Seria
             throw new IllegalArgumentException(
                     what + " '" + url + "' is not a URL; write redis://host:port[/db].");
         }
-        if (!"redis".equals(uri.getScheme())) {
+        String scheme = uri.getScheme();
+        if (!java.util.Set.of("redis", "rediss", "redis-cluster", "rediss-cluster")
+                .contains(scheme)) {
             throw new IllegalArgumentException(
-                    what + " '" + url + "' must start with redis:// (TLS is not supported yet).");
+                    what
+                            + " '"
+                            + url
+                            + "' must start with redis://, rediss:// (TLS), redis-cluster:// or"
+                            + " rediss-cluster://.");
         }
+        boolean cluster = scheme.endsWith("-cluster");
+        boolean tls = scheme.startsWith("rediss");
         if (uri.getUserInfo() != null) {
             throw new IllegalArgumentException(
                     what
@@ -46,7 +63,16 @@ public record RedisAddress(String host, int port, int database) implements Seria
                         what + " '" + url + "': the database after '/' must be a number.");
             }
         }
-        return new RedisAddress(uri.getHost(), port, db);
+        if (cluster && db != 0) {
+            throw new IllegalArgumentException(
+                    what
+                            + " '"
+                            + url
+                            + "': a Redis Cluster has only database 0; drop the /"
+                            + db
+                            + ".");
+        }
+        return new RedisAddress(uri.getHost(), port, db, cluster, tls);
     }
 
     /** The password from the environment, or null. */
@@ -57,6 +83,12 @@ public record RedisAddress(String host, int port, int database) implements Seria
 
     @Override
     public String toString() {
-        return "redis://" + host + ":" + port + (database == 0 ? "" : "/" + database);
+        return (tls ? "rediss" : "redis")
+                + (cluster ? "-cluster" : "")
+                + "://"
+                + host
+                + ":"
+                + port
+                + (database == 0 ? "" : "/" + database);
     }
 }

@@ -33,15 +33,32 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path dir;
     private final int port;
-    private final KafkaRaftServer server;
+    private final Properties props;
+    private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dir, int port, KafkaRaftServer server) {
+    private EmbeddedKafka(Path dir, int port, Properties props, KafkaRaftServer server) {
         this.dir = dir;
         this.port = port;
+        this.props = props;
         this.server = server;
     }
 
     public static EmbeddedKafka start() {
+        return start(null);
+    }
+
+    /**
+     * A broker whose client listener requires SASL/PLAIN (user {@value #SASL_USER} with {@code
+     * password}); the controller listener stays plaintext. For tests of the client security
+     * settings ({@code portrait.kafka.properties-file}).
+     */
+    public static EmbeddedKafka startWithSasl(String password) {
+        return start(password);
+    }
+
+    public static final String SASL_USER = "portrait";
+
+    private static EmbeddedKafka start(String saslPassword) {
         try {
             Path dir = Files.createTempDirectory("portrait-kafka-");
             int port = FreePorts.next();
@@ -57,6 +74,26 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("controller.listener.names", "CONTROLLER");
             p.put("inter.broker.listener.name", "PLAINTEXT");
             p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            if (saslPassword != null) {
+                String listener = "SASL_PLAINTEXT://127.0.0.1:" + port;
+                p.put("listeners", listener + ",CONTROLLER://127.0.0.1:" + controllerPort);
+                p.put("advertised.listeners", listener);
+                p.put(
+                        "listener.security.protocol.map",
+                        "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+                p.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+                p.put("sasl.enabled.mechanisms", "PLAIN");
+                p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+                p.put(
+                        "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                                + " username=\"broker\" password=\"broker-secret\""
+                                + " user_broker=\"broker-secret\" user_"
+                                + SASL_USER
+                                + "=\""
+                                + saslPassword
+                                + "\";");
+            }
             p.put("log.dirs", dir.resolve("logs").toString());
             p.put("num.partitions", "2");
             p.put("auto.create.topics.enable", "false");
@@ -78,7 +115,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             KafkaRaftServer server =
                     new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
             server.startup();
-            EmbeddedKafka kafka = new EmbeddedKafka(dir, port, server);
+            EmbeddedKafka kafka = new EmbeddedKafka(dir, port, p, server);
             kafka.awaitReady(Duration.ofSeconds(60));
             return kafka;
         } catch (IOException e) {
@@ -132,11 +169,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public Admin admin() {
-        return Admin.create(
-                Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        if (props.containsKey("sasl.enabled.mechanisms")) {
+            // The broker's own account, for readiness checks.
+            p.put("security.protocol", "SASL_PLAINTEXT");
+            p.put("sasl.mechanism", "PLAIN");
+            p.put(
+                    "sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                            + " username=\"broker\" password=\"broker-secret\";");
+        }
+        return Admin.create(p);
     }
 
     /**
@@ -147,7 +193,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static void createPortraitTopics(
             io.portrait.config.PortraitConfig config, int partitions, short replication) {
         createTopics(
-                config.kafkaBootstrap(),
+                config.kafkaClientProperties(),
                 List.of(
                         new NewTopic(config.eventsTopic(), partitions, replication),
                         new NewTopic(config.dlqTopic(), 1, replication),
@@ -165,8 +211,14 @@ public final class EmbeddedKafka implements AutoCloseable {
      * expire its first batch.)
      */
     public static void createTopics(String bootstrap, List<NewTopic> topics) {
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        Properties p = new Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        createTopics(p, topics);
+    }
+
+    /** As {@link #createTopics(String, List)}, with Kafka client settings (security included). */
+    public static void createTopics(Properties client, List<NewTopic> topics) {
+        try (Admin admin = Admin.create(client)) {
             for (var entry : admin.createTopics(topics).values().entrySet()) {
                 try {
                     entry.getValue().get();
@@ -218,11 +270,30 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Shuts the broker down, keeping its log directory and ports (fault tests; see {@link
+     * #restart}).
+     */
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    /** Starts the broker again on the same port and log directory after {@link #stop}. */
+    public synchronized void restart() {
+        stop();
+        server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        server.startup();
+        awaitReady(Duration.ofSeconds(60));
+    }
+
     @Override
     public void close() {
         try {
-            server.shutdown();
-            server.awaitShutdown();
+            stop();
         } finally {
             deleteQuietly(dir);
         }

@@ -27,11 +27,21 @@ public final class RedisServerProcess implements AutoCloseable {
     private Process process;
 
     private RedisServerProcess(File executable, int port, Path logFile, String password) {
+        this(
+                executable,
+                port,
+                logFile,
+                password,
+                password == null ? List.of() : List.of("--requirepass", password));
+    }
+
+    private RedisServerProcess(
+            File executable, int port, Path logFile, String password, List<String> extraArgs) {
         this.executable = executable;
         this.port = port;
         this.logFile = logFile;
         this.password = password;
-        this.extraArgs = password == null ? List.of() : List.of("--requirepass", password);
+        this.extraArgs = extraArgs;
     }
 
     public static RedisServerProcess start() {
@@ -39,6 +49,33 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     /** A server that requires this password (AUTH), or none when null. */
+    /**
+     * A Redis server that keeps its data across a kill and restart: append-only file in {@code
+     * dir}, fsync on every write (fault tests: a Redis killed and restarted loses nothing written).
+     */
+    public static RedisServerProcess startPersistent(Path dir) {
+        return start(dir, List.of("--appendonly", "yes", "--appendfsync", "always"));
+    }
+
+    /**
+     * A server on a free port working in {@code dir} (its log there too), with further {@code
+     * redis-server} options (e.g. {@code --cluster-enabled yes}).
+     */
+    public static RedisServerProcess start(Path dir, List<String> options) {
+        try {
+            Files.createDirectories(dir);
+            List<String> args = new java.util.ArrayList<>(List.of("--dir", dir.toString()));
+            args.addAll(options);
+            RedisServerProcess r =
+                    new RedisServerProcess(
+                            executable(), FreePorts.next(), dir.resolve("redis.log"), null, args);
+            r.startProcess();
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static RedisServerProcess start(String password) {
         try {
             RedisServerProcess r =

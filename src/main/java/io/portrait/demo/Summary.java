@@ -21,9 +21,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.ScanIteration;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The demo's closing line, counted from the sinks — never from metrics, which double-count after a
@@ -102,21 +103,27 @@ public record Summary(
     public static long[] profileTotals(RedisAddress redis) {
         long keys = 0;
         long total = 0;
-        try (Jedis j = RedisConnections.open(redis, "portrait-summary", 10_000)) {
-            String cursor = ScanParams.SCAN_POINTER_START;
-            ScanParams params = new ScanParams().match(RedisKeys.PROFILE_PREFIX + "*").count(1000);
-            do {
-                ScanResult<String> page = j.scan(cursor, params);
-                cursor = page.getCursor();
-                List<String> batch = page.getResult();
+        try (UnifiedJedis j = RedisConnections.client(redis, "portrait-summary", 10_000)) {
+            // Every node of a cluster is scanned; values are fetched key by key in one pipeline
+            // per page (MGET cannot span a cluster's hash slots).
+            ScanIteration scan = j.scanIteration(1000, RedisKeys.PROFILE_PREFIX + "*");
+            while (!scan.isIterationCompleted()) {
+                List<String> batch = scan.nextBatch().getResult();
                 if (batch.isEmpty()) {
                     continue;
                 }
                 keys += batch.size();
-                for (String doc : j.mget(batch.toArray(String[]::new))) {
-                    total += countsTotal(doc);
+                List<Response<String>> docs = new java.util.ArrayList<>(batch.size());
+                try (AbstractPipeline p = j.pipelined()) {
+                    for (String key : batch) {
+                        docs.add(p.get(key));
+                    }
+                    p.sync();
                 }
-            } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
+                for (Response<String> doc : docs) {
+                    total += countsTotal(doc.get());
+                }
+            }
         }
         return new long[] {keys, total};
     }

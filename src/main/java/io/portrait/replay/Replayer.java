@@ -33,23 +33,33 @@ public final class Replayer {
 
     /** The events topic of a Kafka cluster, keyed by user id. */
     public static Target kafka(String bootstrap, String topic) {
+        return kafka(bootstrap, topic, new java.util.Properties());
+    }
+
+    /** Producer settings for sending many records fast: acks=all, large lz4 batches. */
+    public static Map<String, Object> bulkProducerSettings(String bootstrap) {
+        return Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                "10",
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                Integer.toString(256 * 1024),
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Integer.toString(2 * 1024 * 1024));
+    }
+
+    /** As {@link #kafka(String, String)}, with Kafka client settings (security included). */
+    public static Target kafka(String bootstrap, String topic, java.util.Properties client) {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(client);
+        p.putAll(bulkProducerSettings(bootstrap));
         KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(
-                        Map.of(
-                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ProducerConfig.ACKS_CONFIG,
-                                "all",
-                                ProducerConfig.LINGER_MS_CONFIG,
-                                10,
-                                ProducerConfig.BATCH_SIZE_CONFIG,
-                                256 * 1024,
-                                ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                                "lz4",
-                                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                                2 * 1024 * 1024),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer());
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         Delivery delivery = new Delivery(topic);
         return new Target() {
             @Override

@@ -14,8 +14,8 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Recent alerts per user in {@code portrait:alerts:<user_id>}: a sorted set of alert JSON scored by
@@ -57,7 +57,7 @@ public final class RedisAlertSink implements Sink<Alert> {
         private final List<Alert> buffer = new ArrayList<>();
         private final Counter written;
         private final Counter retries;
-        private Jedis jedis;
+        private UnifiedJedis jedis;
 
         Writer(Counter written, Counter retries) {
             this.written = written;
@@ -84,16 +84,17 @@ public final class RedisAlertSink implements Sink<Alert> {
         private void writeBuffer() {
             try {
                 if (jedis == null) {
-                    jedis = RedisConnections.open(address, "portrait-alerts", 10_000);
+                    jedis = RedisConnections.client(address, "portrait-alerts", 10_000);
                 }
-                Pipeline p = jedis.pipelined();
-                for (Alert a : buffer) {
-                    String key = RedisKeys.alerts(a.userId());
-                    p.zadd(key, a.ts(), new String(json.toJson(a), StandardCharsets.UTF_8));
-                    p.zremrangeByRank(key, 0, -(keep + 1));
-                    p.expire(key, ttlSeconds);
+                try (AbstractPipeline p = jedis.pipelined()) {
+                    for (Alert a : buffer) {
+                        String key = RedisKeys.alerts(a.userId());
+                        p.zadd(key, a.ts(), new String(json.toJson(a), StandardCharsets.UTF_8));
+                        p.zremrangeByRank(key, 0, -(keep + 1));
+                        p.expire(key, ttlSeconds);
+                    }
+                    p.sync();
                 }
-                p.sync();
                 written.inc(buffer.size());
                 buffer.clear();
             } catch (RuntimeException e) {

@@ -5,9 +5,9 @@ import io.portrait.profile.ProfileRecord;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -62,7 +62,7 @@ public final class RedisProfileStore implements AutoCloseable {
 
     private final RedisAddress address;
     private String patchSha;
-    private Jedis jedis;
+    private UnifiedJedis jedis;
     private String sha;
 
     private final String password;
@@ -77,12 +77,12 @@ public final class RedisProfileStore implements AutoCloseable {
         this.password = password;
     }
 
-    private Jedis connection() {
+    private UnifiedJedis connection() {
         if (jedis == null) {
-            Jedis j = RedisConnections.open(address, password, "portrait-sink", 10_000);
+            UnifiedJedis j = RedisConnections.client(address, password, "portrait-sink", 10_000);
             try {
-                sha = j.scriptLoad(UPSERT_LUA);
-                patchSha = j.scriptLoad(RISK_PATCH_LUA);
+                sha = RedisConnections.loadScript(j, address, password, UPSERT_LUA);
+                patchSha = RedisConnections.loadScript(j, address, password, RISK_PATCH_LUA);
             } catch (RuntimeException e) {
                 j.close();
                 throw e;
@@ -102,26 +102,27 @@ public final class RedisProfileStore implements AutoCloseable {
     public BatchResult write(
             Collection<ProfileRecord> records, long profileTtlSeconds, long tombstoneTtlSeconds) {
         try {
-            Jedis j = connection();
-            Pipeline p = j.pipelined();
+            UnifiedJedis j = connection();
             List<Response<Object>> responses = new ArrayList<>(records.size());
-            for (ProfileRecord r : records) {
-                if (r.riskPatch()) {
-                    responses.add(p.evalsha(patchSha, List.of(r.key()), List.of(r.json())));
-                    continue;
+            try (AbstractPipeline p = j.pipelined()) {
+                for (ProfileRecord r : records) {
+                    if (r.riskPatch()) {
+                        responses.add(p.evalsha(patchSha, List.of(r.key()), List.of(r.json())));
+                        continue;
+                    }
+                    long ttl = r.erased() ? tombstoneTtlSeconds : profileTtlSeconds;
+                    responses.add(
+                            p.evalsha(
+                                    sha,
+                                    List.of(r.key()),
+                                    List.of(
+                                            Long.toString(r.epoch()),
+                                            Long.toString(r.version()),
+                                            r.json(),
+                                            Long.toString(ttl))));
                 }
-                long ttl = r.erased() ? tombstoneTtlSeconds : profileTtlSeconds;
-                responses.add(
-                        p.evalsha(
-                                sha,
-                                List.of(r.key()),
-                                List.of(
-                                        Long.toString(r.epoch()),
-                                        Long.toString(r.version()),
-                                        r.json(),
-                                        Long.toString(ttl))));
+                p.sync();
             }
-            p.sync();
             int written = 0;
             for (Response<Object> resp : responses) {
                 Object o = resp.get();

@@ -19,9 +19,11 @@ class ReadmeTest {
             ConfigOption<?> option = (ConfigOption<?>) field.get(null);
             Object d = option.defaultValue();
             String shown =
-                    d instanceof Duration duration
-                            ? TimeUtils.formatWithHighestUnit(duration)
-                            : String.valueOf(d);
+                    d == null
+                            ? "none"
+                            : d instanceof Duration duration
+                                    ? TimeUtils.formatWithHighestUnit(duration)
+                                    : String.valueOf(d);
             assertThat(readme)
                     .as("README row for %s", option.key())
                     .contains("| `" + option.key() + "` | `" + shown + "` |");

@@ -21,6 +21,11 @@ public final class CheckedProducer extends KafkaProducer<byte[], byte[]> {
         super(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** For loading many records fast (benchmarks, fault suites): the replayer's settings. */
+    public static CheckedProducer bulk(String bootstrap) {
+        return new CheckedProducer(io.portrait.replay.Replayer.bulkProducerSettings(bootstrap));
+    }
+
     @Override
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
         return super.send(

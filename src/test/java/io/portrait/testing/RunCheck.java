@@ -38,10 +38,12 @@ public final class RunCheck {
 
     private RunCheck() {}
 
+    static final long DUPLICATE_WITHIN_MS = java.time.Duration.ofHours(12).toMillis();
+
     /**
      * The scenario stream scaled to about {@code events} events (background users and episodes
-     * multiplied alike), with 2 % duplicates (the same bytes again, a little later) and 0.5 %
-     * malformed records.
+     * multiplied alike), with 2 % duplicates (the same bytes again, a little later and within 12 h
+     * of event time, inside the de-duplication horizon) and 0.5 % malformed records.
      */
     public static Workload scenarioWorkload(long events, long seed) {
         ObjectNode spec = Scenarios.defaultSpec().deepCopy();
@@ -75,7 +77,13 @@ public final class RunCheck {
             }
             double r = random.nextDouble();
             if (r < 0.02) {
-                Scenarios.Labelled again = recent.get(random.nextInt(recent.size()));
+                // A repeat of a recent record that is still inside the de-duplication horizon
+                // (24 h of event time; 12 h here): an older repeat is counted again by design.
+                int from = 0;
+                while (recent.get(from).ts() < e.ts() - DUPLICATE_WITHIN_MS) {
+                    from++;
+                }
+                Scenarios.Labelled again = recent.get(from + random.nextInt(recent.size() - from));
                 out.add(new Input(again.userId(), again.json(), false));
             } else if (r < 0.025) {
                 String text = new String(e.json(), StandardCharsets.UTF_8);

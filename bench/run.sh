@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark (io.portrait.bench.EndToEnd): starts a Kafka broker and Redis, pre-loads
+# the events topic with generated traffic, then measures in one run the raw read + JSON parse of a
+# plain consumer, the job's spine and the whole pipeline draining the topic (MiniCluster, RocksDB,
+# incremental exactly-once checkpoints every 10 s), and send -> Redis latency at half the
+# pipeline's throughput. Prints a table; writes bench/results/latest.json and a dated copy.
+# Usage: bench/run.sh [events=2000000] [users=200000] [latency seconds=60]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >/dev/null
+# Through an @argfile: ONNX Runtime 1.29 crashes when the JVM's command line passes ~4 KiB.
+printf -- '-cp target/test-classes:target/classes:%s\n' "$(cat target/test-classpath.txt)" > target/bench.args
+exec java -Xmx6g -XX:+UseG1GC @target/bench.args io.portrait.bench.EndToEnd "${1:-2000000}" "${2:-200000}" "${3:-60}"

@@ -1,0 +1,472 @@
+package io.portrait.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portrait.PortraitJob;
+import io.portrait.config.PortraitConfig;
+import io.portrait.config.RedisKeys;
+import io.portrait.demo.EmbeddedKafka;
+import io.portrait.demo.FreePorts;
+import io.portrait.demo.LocalFlink;
+import io.portrait.demo.TrafficGenerator;
+import io.portrait.sink.RedisConnections;
+import io.portrait.testing.CheckedProducer;
+import io.portrait.testing.LocalServices;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+
+/**
+ * The end-to-end benchmark (bench/run.sh): a Kafka broker and Redis on this machine, the events
+ * topic pre-loaded with generated traffic (duplicates and malformed records included), then in one
+ * run: a plain consumer that reads and JSON-parses the topic (the ceiling); the job with only the
+ * spine (parse, dedup, data quality, profile, Redis) draining it; the job with every stage draining
+ * it; and send → profile-in-Redis latency under a paced live producer at half the pipeline's
+ * throughput. The job runs on a local MiniCluster as configured for production (RocksDB,
+ * incremental exactly-once checkpoints every 10 s). Prints a table, writes
+ * bench/results/latest.json and a dated copy.
+ *
+ * <p>Usage: EndToEnd [events=2000000] [users=200000] [latency seconds=60]
+ */
+public final class EndToEnd {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final Duration CHECKPOINTS = Duration.ofSeconds(10);
+
+    final LocalServices services;
+    final Path work;
+    final String topic = "bench.events";
+    long records;
+
+    EndToEnd(LocalServices services, Path work) {
+        this.services = services;
+        this.work = work;
+    }
+
+    public static void main(String[] args) throws Exception {
+        long events = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
+        int users = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        int latencySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+        Path work = Files.createTempDirectory("portrait-bench-");
+        try (LocalServices services = LocalServices.start()) {
+            EndToEnd b = new EndToEnd(services, work);
+            b.preload(events, users);
+            double raw = b.rawRead();
+            Drain spine =
+                    b.drain(
+                            "spine",
+                            Map.of(
+                                    "portrait.anomaly.enabled", "false",
+                                    "portrait.predict.enabled", "false",
+                                    "portrait.segment.enabled", "false"));
+            Drain pipeline = b.drain("pipeline", Map.of());
+            Latency latency = b.latency(pipeline.eps() / 2, latencySeconds);
+            b.report(events, users, raw, spine, pipeline, latency);
+        }
+        System.exit(0);
+    }
+
+    PortraitConfig config(String name, Map<String, String> overrides) {
+        Map<String, String> m = new HashMap<>(overrides);
+        m.put("portrait.topics.events", topic);
+        m.put("portrait.topics.dlq", name + ".dlq");
+        m.put("portrait.topics.alerts", name + ".alerts");
+        m.put("portrait.topics.changes", name + ".changes");
+        m.put("portrait.topics.control", name + ".control");
+        m.put("portrait.topics.control-dlq", name + ".control-dlq");
+        m.put("portrait.kafka.group-id", "bench-" + name);
+        return services.config(m);
+    }
+
+    void preload(long events, int users) {
+        EmbeddedKafka.createPortraitTopics(config("preload", Map.of()), 2, (short) 1);
+        long start = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
+        long step = Math.max(1, Duration.ofHours(2).toMillis() / events);
+        AtomicLong clock = new AtomicLong(start);
+        TrafficGenerator gen =
+                new TrafficGenerator(11, users, () -> clock.addAndGet(step), 0.005, 0.01);
+        long t = System.nanoTime();
+        try (CheckedProducer p = producer()) {
+            for (long i = 0; i < events; i++) {
+                TrafficGenerator.Record r = gen.next();
+                p.send(new ProducerRecord<>(topic, r.key(), r.value()));
+            }
+            p.flush();
+        }
+        records = events;
+        log("preloaded %d records for %d users in %.0f s", events, users, secondsSince(t));
+    }
+
+    CheckedProducer producer() {
+        return CheckedProducer.bulk(services.kafka.bootstrapServers());
+    }
+
+    /** A plain consumer reading the whole topic and parsing every value with Jackson. */
+    double rawRead() throws Exception {
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", services.kafka.bootstrapServers());
+        c.put("max.poll.records", 5000);
+        c.put("fetch.max.bytes", 64 * 1024 * 1024);
+        c.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+        long n = 0;
+        long parsed = 0;
+        long t;
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts =
+                    List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            t = System.nanoTime();
+            while (n < records) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    n++;
+                    try {
+                        JSON.readTree(r.value());
+                        parsed++;
+                    } catch (java.io.IOException malformed) {
+                        // Counted as read; the job sends these to its DLQ.
+                    }
+                }
+            }
+        }
+        double eps = n / secondsSince(t);
+        log("raw read + parse: %d records (%d parsed) at %.0f records/s", n, parsed, eps);
+        return eps;
+    }
+
+    record Drain(
+            String name,
+            double eps,
+            double seconds,
+            double cpuMicrosPerRecord,
+            long checkpointMillis,
+            long checkpointBytes,
+            long stateBytes,
+            long profiles) {}
+
+    /**
+     * Runs the job over the pre-loaded topic until it is drained (portrait.kafka.stop-at-end);
+     * throughput from the first document in Redis to the job's end.
+     */
+    Drain drain(String name, Map<String, String> overrides) throws Exception {
+        Map<String, String> m = new HashMap<>(overrides);
+        m.put("portrait.kafka.stop-at-end", "true");
+        PortraitConfig config = config(name, m);
+        try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
+            j.flushAll();
+        }
+        int restPort = FreePorts.next();
+        Configuration flink = LocalFlink.configuration(work.resolve(name), CHECKPOINTS, 2);
+        flink.set(RestOptions.PORT, restPort);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        PortraitJob.attach(env, config, Clock.systemUTC());
+        var os =
+                (com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean();
+        JobClient job = env.executeAsync("portrait-bench-" + name);
+        long firstDoc = 0;
+        long cpuAtFirst = 0;
+        long[] checkpoint = {0, 0, 0};
+        long lastStats = 0;
+        try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
+            while (!job.getJobStatus().get().isTerminalState()) {
+                if (firstDoc == 0 && j.dbSize() > 0) {
+                    firstDoc = System.nanoTime();
+                    cpuAtFirst = os.getProcessCpuTime();
+                }
+                if (System.nanoTime() - lastStats > 2_000_000_000L) {
+                    lastStats = System.nanoTime();
+                    checkpointStats(restPort, job.getJobID().toString(), checkpoint);
+                }
+                Thread.sleep(20);
+            }
+            job.getJobExecutionResult().get();
+        }
+        double seconds = secondsSince(firstDoc);
+        long cpu = os.getProcessCpuTime() - cpuAtFirst;
+        long profiles;
+        try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
+            profiles = j.dbSize();
+        }
+        Drain d =
+                new Drain(
+                        name,
+                        records / seconds,
+                        seconds,
+                        cpu / 1e3 / records,
+                        checkpoint[0],
+                        checkpoint[1],
+                        checkpoint[2],
+                        profiles);
+        log(
+                "%s: %d records in %.1f s = %.0f records/s, %.1f µs CPU per record (this JVM:"
+                        + " job and broker), checkpoint %d ms / %d B, state %d B",
+                name,
+                records,
+                seconds,
+                d.eps(),
+                d.cpuMicrosPerRecord(),
+                checkpoint[0],
+                checkpoint[1],
+                checkpoint[2]);
+        return d;
+    }
+
+    /** Latest completed checkpoint: [duration ms, checkpointed (incremental) bytes, full bytes]. */
+    static void checkpointStats(int port, String job, long[] out) {
+        try {
+            HttpResponse<String> r =
+                    HTTP.send(
+                            HttpRequest.newBuilder(
+                                            URI.create(
+                                                    "http://localhost:"
+                                                            + port
+                                                            + "/jobs/"
+                                                            + job
+                                                            + "/checkpoints"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            JsonNode c = JSON.readTree(r.body()).path("latest").path("completed");
+            if (c.isObject()) {
+                out[0] = c.path("end_to_end_duration").asLong();
+                out[1] = c.path("checkpointed_size").asLong();
+                out[2] = c.path("state_size").asLong();
+            }
+        } catch (Exception notYet) {
+            // The job is starting or finishing; keep the last figures.
+        }
+    }
+
+    record Latency(double rate, long samples, double p50, double p99, double p999, double max) {}
+
+    /**
+     * Send → profile visible in Redis, with a paced live producer (event time = now, the send time
+     * kept per user) and Redis keyspace notifications for the profile keys. One event in flight per
+     * user; 50 000 users in rotation, so a user's next event comes seconds later and the document
+     * is written on the leading edge of the coalescing interval.
+     */
+    Latency latency(double rate, int seconds) throws Exception {
+        PortraitConfig config = config("live", Map.of());
+        EmbeddedKafka.createTopics(
+                services.kafka.bootstrapServers(),
+                List.of(new org.apache.kafka.clients.admin.NewTopic("live.events", 2, (short) 1)));
+        PortraitConfig live = config.with(Map.of("portrait.topics.events", "live.events"));
+        try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
+            j.flushAll();
+            j.configSet("notify-keyspace-events", "K$");
+        }
+        Map<String, Long> pending = new ConcurrentHashMap<>();
+        List<Long> micros = Collections.synchronizedList(new ArrayList<>());
+        long[] measureFrom = {Long.MAX_VALUE};
+        JedisPubSub listener =
+                new JedisPubSub() {
+                    @Override
+                    public void onPMessage(String pattern, String channel, String message) {
+                        String user = channel.substring(channel.lastIndexOf(':') + 1);
+                        Long sent = pending.remove(user);
+                        long now = System.nanoTime();
+                        if (sent != null && sent >= measureFrom[0]) {
+                            micros.add((now - sent) / 1000);
+                        }
+                    }
+                };
+        Thread subscriber =
+                new Thread(
+                        () -> {
+                            try (Jedis s =
+                                    RedisConnections.open(
+                                            services.redis.address(), "bench-sub", 0)) {
+                                s.psubscribe(listener, "__keyspace@0__:" + RedisKeys.profile("*"));
+                            }
+                        },
+                        "keyspace");
+        subscriber.setDaemon(true);
+        subscriber.start();
+
+        Configuration flink = LocalFlink.configuration(work.resolve("live"), CHECKPOINTS, 2);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        PortraitJob.attach(env, live, Clock.systemUTC());
+        JobClient job = env.executeAsync("portrait-bench-live");
+        try (CheckedProducer p = producer()) {
+            Thread.sleep(15_000); // deployment and the first checkpoint
+            long start = System.nanoTime();
+            measureFrom[0] = start + 10_000_000_000L; // 10 s of warm-up
+            long end = start + (seconds + 10) * 1_000_000_000L;
+            long n = 0;
+            while (System.nanoTime() < end) {
+                long due = (long) ((System.nanoTime() - start) / 1e9 * rate);
+                while (n < due) {
+                    String user = "lu-" + (n % 50_000);
+                    String json =
+                            "{\"event_id\":\"l-"
+                                    + n
+                                    + "\",\"user_id\":\""
+                                    + user
+                                    + "\",\"type\":\"view\",\"ts\":\""
+                                    + Instant.now()
+                                    + "\",\"item_id\":\"i-"
+                                    + (n % 997)
+                                    + "\",\"category\":\"books\",\"device\":\"web\"}";
+                    pending.putIfAbsent(user, System.nanoTime());
+                    p.send(
+                            new ProducerRecord<>(
+                                    "live.events",
+                                    user.getBytes(StandardCharsets.UTF_8),
+                                    json.getBytes(StandardCharsets.UTF_8)));
+                    n++;
+                }
+                Thread.sleep(1);
+            }
+            p.flush();
+            Thread.sleep(3_000);
+        } finally {
+            listener.punsubscribe();
+            job.cancel().get();
+        }
+        List<Long> sorted;
+        synchronized (micros) {
+            sorted = new ArrayList<>(micros);
+        }
+        Collections.sort(sorted);
+        Latency l =
+                new Latency(
+                        rate,
+                        sorted.size(),
+                        percentile(sorted, 0.50),
+                        percentile(sorted, 0.99),
+                        percentile(sorted, 0.999),
+                        sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1) / 1000.0);
+        log(
+                "latency at %.0f events/s: %d samples, send -> Redis p50 %.1f ms, p99 %.1f ms,"
+                        + " p99.9 %.1f ms, max %.1f ms",
+                rate, l.samples(), l.p50(), l.p99(), l.p999(), l.max());
+        return l;
+    }
+
+    static double percentile(List<Long> sortedMicros, double q) {
+        if (sortedMicros.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.min(sortedMicros.size() - 1, Math.ceil(q * sortedMicros.size()) - 1);
+        return sortedMicros.get(Math.max(0, i)) / 1000.0;
+    }
+
+    void report(long events, int users, double raw, Drain spine, Drain pipeline, Latency latency)
+            throws Exception {
+        PortraitConfig defaults = PortraitConfig.defaults();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("date", Instant.now().toString());
+        out.put("commit", git());
+        out.put("machine", Runtime.getRuntime().availableProcessors() + " cores");
+        out.put("events", events);
+        out.put("users", users);
+        out.put("raw_eps", Math.round(raw));
+        out.put("spine_eps", Math.round(spine.eps()));
+        out.put("pipeline_eps", Math.round(pipeline.eps()));
+        out.put("ratio", Math.round(pipeline.eps() / raw * 1000) / 1000.0);
+        out.put("p50_ms", latency.p50());
+        out.put("p99_ms", latency.p99());
+        out.put("p999_ms", latency.p999());
+        out.put("latency_rate_eps", Math.round(latency.rate()));
+        out.put("latency_samples", latency.samples());
+        out.put("coalesce_interval", defaults.coalesceInterval().toString());
+        out.put("out_of_orderness", defaults.outOfOrderness().toString());
+        out.put(
+                "state_bytes_per_user",
+                pipeline.profiles() == 0 ? 0 : pipeline.stateBytes() / pipeline.profiles());
+        out.put("checkpoint_ms", pipeline.checkpointMillis());
+        out.put("checkpoint_bytes", pipeline.checkpointBytes());
+        out.put("spine_cpu_us_per_event", Math.round(spine.cpuMicrosPerRecord() * 10) / 10.0);
+        out.put("pipeline_cpu_us_per_event", Math.round(pipeline.cpuMicrosPerRecord() * 10) / 10.0);
+        out.put(
+                "stages",
+                "spine: parse+validate (DLQ), dedup, data quality, profile core, assembler, Redis;"
+                        + " pipeline: + LSTM step on every event (ONNX Runtime), online k-means"
+                        + " segment + centroid loop, CEP (account_takeover, refund_abuse), keyed"
+                        + " detectors and dynamic rules on all events, alert suppression, alerts to"
+                        + " Kafka and Redis, risk; no sampling");
+        String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n";
+        Path results = Path.of("bench/results");
+        Files.createDirectories(results);
+        Files.writeString(results.resolve("latest.json"), text);
+        Files.writeString(
+                results.resolve("e2e-" + Instant.now().toString().substring(0, 10) + ".json"),
+                text);
+
+        System.out.println();
+        System.out.printf("| measure | value |%n| --- | --- |%n");
+        System.out.printf("| events / users | %d / %d |%n", events, users);
+        System.out.printf("| raw read + JSON parse | %.0f events/s |%n", raw);
+        System.out.printf(
+                "| spine (parse, dedup, quality, profile, Redis) | %.0f events/s, %.1f µs CPU/event |%n",
+                spine.eps(), spine.cpuMicrosPerRecord());
+        System.out.printf(
+                "| pipeline (every stage) | %.0f events/s, %.1f µs CPU/event |%n",
+                pipeline.eps(), pipeline.cpuMicrosPerRecord());
+        System.out.printf("| pipeline ÷ raw | %.3f |%n", pipeline.eps() / raw);
+        System.out.printf(
+                "| send → Redis at %.0f events/s (coalescing %s, out-of-orderness %s) | p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d samples) |%n",
+                latency.rate(),
+                defaults.coalesceInterval(),
+                defaults.outOfOrderness(),
+                latency.p50(),
+                latency.p99(),
+                latency.p999(),
+                latency.samples());
+        System.out.printf(
+                "| last checkpoint (pipeline) | %d ms, %d B incremental, %d B full |%n",
+                pipeline.checkpointMillis(), pipeline.checkpointBytes(), pipeline.stateBytes());
+        System.out.printf(
+                "| state per user (full checkpoint ÷ profiles) | %d B |%n",
+                pipeline.profiles() == 0 ? 0 : pipeline.stateBytes() / pipeline.profiles());
+    }
+
+    static String git() {
+        try {
+            Process p =
+                    new ProcessBuilder("git", "rev-parse", "--short", "HEAD")
+                            .redirectErrorStream(true)
+                            .start();
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
+    static double secondsSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1e9;
+    }
+
+    static void log(String format, Object... args) {
+        System.out.printf("[%tT] %s%n", System.currentTimeMillis(), String.format(format, args));
+    }
+}
