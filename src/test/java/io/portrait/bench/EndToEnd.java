@@ -180,6 +180,7 @@ public final class EndToEnd {
         Map<String, String> m = new HashMap<>(overrides);
         m.put("portrait.kafka.stop-at-end", "true");
         PortraitConfig config = config(name, m);
+        EmbeddedKafka.createPortraitTopics(config, 2, (short) 1);
         try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
             j.flushAll();
         }
@@ -197,7 +198,8 @@ public final class EndToEnd {
         long[] checkpoint = {0, 0, 0};
         long lastStats = 0;
         try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
-            while (!job.getJobStatus().get().isTerminalState()) {
+            var result = job.getJobExecutionResult();
+            while (!result.isDone()) {
                 if (firstDoc == 0 && j.dbSize() > 0) {
                     firstDoc = System.nanoTime();
                     cpuAtFirst = os.getProcessCpuTime();
@@ -208,7 +210,11 @@ public final class EndToEnd {
                 }
                 Thread.sleep(20);
             }
-            job.getJobExecutionResult().get();
+            result.get(); // throws if the job failed
+        }
+        if (firstDoc == 0) {
+            throw new IllegalStateException(
+                    name + ": the job ended before any profile reached Redis");
         }
         double seconds = secondsSince(firstDoc);
         long cpu = os.getProcessCpuTime() - cpuAtFirst;
@@ -275,11 +281,9 @@ public final class EndToEnd {
      * is written on the leading edge of the coalescing interval.
      */
     Latency latency(double rate, int seconds) throws Exception {
-        PortraitConfig config = config("live", Map.of());
-        EmbeddedKafka.createTopics(
-                services.kafka.bootstrapServers(),
-                List.of(new org.apache.kafka.clients.admin.NewTopic("live.events", 2, (short) 1)));
-        PortraitConfig live = config.with(Map.of("portrait.topics.events", "live.events"));
+        PortraitConfig live =
+                config("live", Map.of()).with(Map.of("portrait.topics.events", "live.events"));
+        EmbeddedKafka.createPortraitTopics(live, 2, (short) 1);
         try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
             j.flushAll();
             j.configSet("notify-keyspace-events", "K$");
