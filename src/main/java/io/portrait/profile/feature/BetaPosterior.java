@@ -14,12 +14,33 @@ public final class BetaPosterior {
         return (alpha + successes) / (alpha + beta + trials);
     }
 
-    /** {lower, upper} of the central 90 % credible interval. */
+    /** Posterior shapes seen recently → their interval (most users share small counts). */
+    private static final int CACHE_SIZE = 1 << 14;
+
+    private record Shape(double a, double b) {}
+
+    private static final java.util.concurrent.ConcurrentHashMap<Shape, double[]> CACHE =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {lower, upper} of the central 90 % credible interval. The quantiles are solved numerically
+     * (tens of regularized-beta evaluations), so results are remembered per posterior shape: the
+     * same (α + s, β + n − s) recurs across users and documents. A copy is returned.
+     */
     public static double[] ci90(double alpha, double beta, long successes, long trials) {
-        BetaDistribution d =
-                new BetaDistribution(null, alpha + successes, beta + (trials - successes), 1e-12);
-        return new double[] {
-            d.inverseCumulativeProbability(0.05), d.inverseCumulativeProbability(0.95)
-        };
+        Shape shape = new Shape(alpha + successes, beta + (trials - successes));
+        double[] ci = CACHE.get(shape);
+        if (ci == null) {
+            BetaDistribution d = new BetaDistribution(null, shape.a(), shape.b(), 1e-12);
+            ci =
+                    new double[] {
+                        d.inverseCumulativeProbability(0.05), d.inverseCumulativeProbability(0.95)
+                    };
+            if (CACHE.size() >= CACHE_SIZE) {
+                CACHE.clear(); // bounded; refills with the shapes in use
+            }
+            CACHE.put(shape, ci);
+        }
+        return ci.clone();
     }
 }
