@@ -4,11 +4,11 @@
 # plain consumer, the job's spine and the whole pipeline draining the topic (MiniCluster, RocksDB,
 # incremental exactly-once checkpoints every 10 s), and send -> Redis latency at half the
 # pipeline's throughput. Prints a table; writes bench/results/latest.json and a dated copy.
-# Usage: bench/run.sh [events=2000000] [users=200000] [latency seconds=60]
+# Usage: bench/run.sh [events=2000000] [users=200000] [latency seconds=60] [portrait.key=value ...]
 # Extra JVM options (e.g. a JFR recording) in BENCH_JAVA_OPTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >/dev/null
 # Through an @argfile: ONNX Runtime 1.29 crashes when the JVM's command line passes ~4 KiB.
 printf -- '-cp target/test-classes:target/classes:%s\n' "$(cat target/test-classpath.txt)" > target/bench.args
-exec java -Xmx6g -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} @target/bench.args io.portrait.bench.EndToEnd "${1:-2000000}" "${2:-200000}" "${3:-60}"
+exec java -Xmx6g -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} @target/bench.args io.portrait.bench.EndToEnd "${1:-2000000}" "${2:-200000}" "${3:-60}" "${@:4}"

@@ -26,11 +26,7 @@ import java.util.Map;
  * reads that prefix to decide whether a write is newer.
  */
 public final class ProfileDocument {
-    /** Doubles written with Schubfach (shortest representation) instead of Double.toString. */
-    private static final JsonFactory JSON =
-            JsonFactory.builder()
-                    .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-                    .build();
+    private static final JsonFactory JSON = new JsonFactory();
 
     private static final double DAY_MILLIS = 86_400_000d;
 

@@ -53,7 +53,9 @@ import redis.clients.jedis.JedisPubSub;
  * incremental exactly-once checkpoints every 10 s). Prints a table, writes
  * bench/results/latest.json and a dated copy.
  *
- * <p>Usage: EndToEnd [events=2000000] [users=200000] [latency seconds=60]
+ * <p>Usage: EndToEnd [events=2000000] [users=200000] [latency seconds=60] [key=value ...] — the
+ * key=value pairs are portrait settings applied to every run (e.g. portrait.redis.flush-interval=20
+ * ms), recorded in the results.
  */
 public final class EndToEnd {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -63,6 +65,7 @@ public final class EndToEnd {
     final LocalServices services;
     final Path work;
     final String topic = "bench.events";
+    final Map<String, String> settings = new java.util.TreeMap<>();
     long records;
 
     EndToEnd(LocalServices services, Path work) {
@@ -77,6 +80,17 @@ public final class EndToEnd {
         Path work = Files.createTempDirectory("portrait-bench-");
         try (LocalServices services = LocalServices.start()) {
             EndToEnd b = new EndToEnd(services, work);
+            for (int i = 3; i < args.length; i++) {
+                int eq = args[i].indexOf('=');
+                if (eq < 1) {
+                    throw new IllegalArgumentException(
+                            "'"
+                                    + args[i]
+                                    + "': settings are key=value, e.g."
+                                    + " portrait.redis.flush-interval=20ms");
+                }
+                b.settings.put(args[i].substring(0, eq).trim(), args[i].substring(eq + 1).trim());
+            }
             b.preload(events, users);
             double raw = b.rawRead();
             Drain spine =
@@ -94,7 +108,8 @@ public final class EndToEnd {
     }
 
     PortraitConfig config(String name, Map<String, String> overrides) {
-        Map<String, String> m = new HashMap<>(overrides);
+        Map<String, String> m = new HashMap<>(settings);
+        m.putAll(overrides);
         m.put("portrait.topics.events", topic);
         m.put("portrait.topics.dlq", name + ".dlq");
         m.put("portrait.topics.alerts", name + ".alerts");
@@ -402,8 +417,11 @@ public final class EndToEnd {
         out.put("p999_ms", latency.p999());
         out.put("latency_rate_eps", Math.round(latency.rate()));
         out.put("latency_samples", latency.samples());
-        out.put("coalesce_interval", defaults.coalesceInterval().toString());
-        out.put("out_of_orderness", defaults.outOfOrderness().toString());
+        PortraitConfig used = defaults.with(settings);
+        out.put("coalesce_interval", used.coalesceInterval().toString());
+        out.put("out_of_orderness", used.outOfOrderness().toString());
+        out.put("redis_flush_interval", used.redisFlushInterval().toString());
+        out.set("settings", JSON.valueToTree(settings));
         out.put(
                 "state_bytes_per_user",
                 pipeline.profiles() == 0 ? 0 : pipeline.stateBytes() / pipeline.profiles());
@@ -438,10 +456,11 @@ public final class EndToEnd {
                 pipeline.eps(), pipeline.cpuMicrosPerRecord());
         System.out.printf("| pipeline ÷ raw | %.3f |%n", pipeline.eps() / raw);
         System.out.printf(
-                "| send → Redis at %.0f events/s (coalescing %s, out-of-orderness %s) | p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d samples) |%n",
+                "| send → Redis at %.0f events/s (coalescing %s, out-of-orderness %s, Redis flush %s) | p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d samples) |%n",
                 latency.rate(),
-                defaults.coalesceInterval(),
-                defaults.outOfOrderness(),
+                used.coalesceInterval(),
+                used.outOfOrderness(),
+                used.redisFlushInterval(),
                 latency.p50(),
                 latency.p99(),
                 latency.p999(),
