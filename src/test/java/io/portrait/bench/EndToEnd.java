@@ -54,8 +54,9 @@ import redis.clients.jedis.JedisPubSub;
  * bench/results/latest.json and a dated copy.
  *
  * <p>Usage: EndToEnd [events=2000000] [users=200000] [latency seconds=60] [key=value ...] — the
- * key=value pairs are portrait settings applied to every run (e.g. portrait.redis.flush-interval=20
- * ms), recorded in the results.
+ * key=value pairs are settings applied to every run and recorded in the results: portrait.* keys to
+ * the job (e.g. portrait.redis.flush-interval=20 ms), others to Flink's configuration (e.g.
+ * state.backend.rocksdb.timer-service.factory=HEAP).
  */
 public final class EndToEnd {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -108,7 +109,7 @@ public final class EndToEnd {
     }
 
     PortraitConfig config(String name, Map<String, String> overrides) {
-        Map<String, String> m = new HashMap<>(settings);
+        Map<String, String> m = new HashMap<>(portraitSettings());
         m.putAll(overrides);
         m.put("portrait.topics.events", topic);
         m.put("portrait.topics.dlq", name + ".dlq");
@@ -118,6 +119,24 @@ public final class EndToEnd {
         m.put("portrait.topics.control-dlq", name + ".control-dlq");
         m.put("portrait.kafka.group-id", "bench-" + name);
         return services.config(m);
+    }
+
+    Map<String, String> portraitSettings() {
+        Map<String, String> m = new java.util.TreeMap<>(settings);
+        m.keySet().removeIf(k -> !k.startsWith("portrait."));
+        return m;
+    }
+
+    /** The MiniCluster's configuration: production-like, plus the non-portrait settings. */
+    Configuration flinkConfiguration(String name) {
+        Configuration flink = LocalFlink.configuration(work.resolve(name), CHECKPOINTS, 2);
+        settings.forEach(
+                (k, v) -> {
+                    if (!k.startsWith("portrait.")) {
+                        flink.setString(k, v);
+                    }
+                });
+        return flink;
     }
 
     void preload(long events, int users) {
@@ -200,7 +219,7 @@ public final class EndToEnd {
             j.flushAll();
         }
         int restPort = FreePorts.next();
-        Configuration flink = LocalFlink.configuration(work.resolve(name), CHECKPOINTS, 2);
+        Configuration flink = flinkConfiguration(name);
         flink.set(RestOptions.PORT, restPort);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
         PortraitJob.attach(env, config, Clock.systemUTC());
@@ -331,7 +350,7 @@ public final class EndToEnd {
         subscriber.setDaemon(true);
         subscriber.start();
 
-        Configuration flink = LocalFlink.configuration(work.resolve("live"), CHECKPOINTS, 2);
+        Configuration flink = flinkConfiguration("live");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
         PortraitJob.attach(env, live, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-bench-live");
@@ -417,7 +436,7 @@ public final class EndToEnd {
         out.put("p999_ms", latency.p999());
         out.put("latency_rate_eps", Math.round(latency.rate()));
         out.put("latency_samples", latency.samples());
-        PortraitConfig used = defaults.with(settings);
+        PortraitConfig used = defaults.with(portraitSettings());
         out.put("coalesce_interval", used.coalesceInterval().toString());
         out.put("out_of_orderness", used.outOfOrderness().toString());
         out.put("redis_flush_interval", used.redisFlushInterval().toString());
