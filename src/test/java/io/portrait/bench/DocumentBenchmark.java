@@ -4,19 +4,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.portrait.config.PortraitConfig;
-import io.portrait.event.Event;
-import io.portrait.event.EventType;
 import io.portrait.ingest.EventParser;
 import io.portrait.profile.CoreFeatures;
-import io.portrait.profile.ProfileCoreFunction;
 import io.portrait.profile.ProfileDocument;
-import io.portrait.profile.ProfilePart;
 import io.portrait.profile.feature.BetaPosterior;
-import io.portrait.testing.Harnesses;
-import io.portrait.testing.TestEvents;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.math3.distribution.BetaDistribution;
@@ -59,27 +52,8 @@ public class DocumentBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
+        core = ProfilePartBenchmark.lastPart(200, 5).core;
         Random r = new Random(5);
-        try (var h =
-                Harnesses.keyed(
-                        new ProfileCoreFunction(config), Event::userId, Harnesses.heap(), null)) {
-            long ts = 1_764_000_000_000L;
-            for (int i = 0; i < 200; i++) {
-                ts += r.nextInt(3_600_000);
-                EventType t = EventType.values()[r.nextInt(15)];
-                h.processElement(
-                        TestEvents.at("u-42", "e" + i, t, ts)
-                                .category("category-" + r.nextInt(12))
-                                .order(t == EventType.PURCHASE ? "o-" + i : null)
-                                .amount(r.nextInt(10_000))
-                                .device("mobile")
-                                .tz("Europe/London")
-                                .build(),
-                        ts);
-            }
-            List<ProfilePart> parts = h.extractOutputValues();
-            core = parts.get(parts.size() - 1).core;
-        }
         for (int i = 0; i < numbers.length; i++) {
             numbers[i] = Math.round(r.nextDouble() * 1e4) / 1e4;
         }

@@ -59,7 +59,18 @@ public class ProfilePartBenchmark {
         config.setGenericTypes(false);
         partSerializer = TypeInformation.of(ProfilePart.class).createSerializer(config);
         coreSerializer = TypeInformation.of(CoreFeatures.class).createSerializer(config);
-        Random r = new Random(9);
+        part = lastPart(events, 9);
+        out.clear();
+        partSerializer.serialize(part, out);
+        bytes = out.getCopyOfBuffer();
+    }
+
+    /**
+     * The profile core's output for one user after {@code events} random events (every type, a
+     * dozen categories, orders and amounts): a realistic part to serialize or render.
+     */
+    static ProfilePart lastPart(int events, long seed) throws Exception {
+        Random r = new Random(seed);
         try (var core =
                 Harnesses.keyed(
                         new ProfileCoreFunction(PortraitConfig.defaults()),
@@ -81,11 +92,8 @@ public class ProfilePartBenchmark {
                         ts);
             }
             List<ProfilePart> parts = core.extractOutputValues();
-            part = parts.get(parts.size() - 1);
+            return parts.get(parts.size() - 1);
         }
-        out.clear();
-        partSerializer.serialize(part, out);
-        bytes = out.getCopyOfBuffer();
     }
 
     @Benchmark
