@@ -89,6 +89,7 @@ class DeploymentConfigTest {
                 List.of(
                         "state.backend.type",
                         "execution.checkpointing.incremental",
+                        "state.backend.rocksdb.use-bloom-filter",
                         "execution.checkpointing.mode",
                         "execution.checkpointing.interval",
                         "execution.checkpointing.tolerable-failed-checkpoints",
