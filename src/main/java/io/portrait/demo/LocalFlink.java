@@ -25,7 +25,7 @@ public final class LocalFlink {
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         // As flink-conf/: bloom filters make the many point lookups that miss cheap.
-        conf.setString("state.backend.rocksdb.use-bloom-filter", "true");
+        conf.set(org.apache.flink.state.rocksdb.RocksDBConfigurableOptions.USE_BLOOM_FILTER, true);
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,

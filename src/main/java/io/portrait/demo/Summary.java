@@ -71,7 +71,12 @@ public record Summary(
 
     /** Records in a topic written without transactions: end offsets minus start offsets. */
     public static long recordsIn(String bootstrap, String topic) {
-        try (Admin admin = admin(bootstrap)) {
+        return recordsIn(adminSettings(bootstrap), topic);
+    }
+
+    /** As {@link #recordsIn(String, String)}, with Kafka client settings (security included). */
+    public static long recordsIn(java.util.Properties client, String topic) {
+        try (Admin admin = Admin.create(client)) {
             if (!admin.listTopics().names().get().contains(topic)) {
                 return 0;
             }
@@ -197,7 +202,13 @@ public record Summary(
     }
 
     static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        return Admin.create(adminSettings(bootstrap));
+    }
+
+    private static java.util.Properties adminSettings(String bootstrap) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return p;
     }
 
     static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
