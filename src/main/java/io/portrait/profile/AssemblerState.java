@@ -3,8 +3,8 @@ package io.portrait.profile;
 import io.portrait.segment.SegmentPart;
 
 /**
- * Keyed state of the profile assembler: the newest part of each stage while a write is pending, the
- * coalescing clock, and the user's risk (kept while it matters).
+ * Keyed state of the profile assembler: the newest part of each stage while a write is pending, its
+ * trailing-edge timer, and the user's risk (kept while it matters). Absent for a user with neither.
  */
 public class AssemblerState {
     public CoreFeatures core;
@@ -17,7 +17,7 @@ public class AssemblerState {
     /** A part arrived since the last write. */
     public boolean dirty;
 
-    /** Processing time before which no further write is made (coalescing). */
+    /** Processing time of the trailing-edge timer while a change is pending (0: none). */
     public long nextWriteAt;
 
     /** An end-of-input flush timer (event time {@code Long.MAX_VALUE}) is registered. */

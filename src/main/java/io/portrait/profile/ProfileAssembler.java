@@ -31,6 +31,10 @@ import org.apache.flink.util.Collector;
  * input ends or the job is drained. The interval is runtime-tunable with the control setting {@code
  * profile.coalesce-interval}.
  *
+ * <p>Keyed state holds a user only while a change waits for its trailing edge or while the user's
+ * risk matters; which users were written within the interval is a per-subtask heap map ({@link
+ * RecentWrites}), so a leading-edge write — the common case — costs one state lookup and no timer.
+ *
  * <p>The epoch is fixed when a job starts without state and kept in union operator state, so it
  * survives restores and rescaling; a new job without state gets a later epoch and wins in Redis.
  */
@@ -50,6 +54,7 @@ public final class ProfileAssembler
     private transient long epoch;
     private transient SettingCache interval;
     private transient Counter written;
+    private transient RecentWrites recent;
 
     public ProfileAssembler(PortraitConfig config) {
         this.defaultInterval = config.coalesceInterval();
@@ -85,6 +90,7 @@ public final class ProfileAssembler
         state = getRuntimeContext().getState(Descriptors.assemblerState());
         written = getRuntimeContext().getMetricGroup().counter("profilesEmitted");
         interval = new SettingCache(Settings.COALESCE_INTERVAL, defaultInterval);
+        recent = new RecentWrites();
     }
 
     public long epoch() {
@@ -111,6 +117,7 @@ public final class ProfileAssembler
                 }
             }
             state.clear();
+            recent.forget(part.userId);
             ctx.output(
                     Descriptors.CHANGES,
                     new ProfileChange(
@@ -131,9 +138,11 @@ public final class ProfileAssembler
             return;
         }
         AssemblerState st = state.value();
+        boolean stored = st != null;
         if (st == null) {
             st = new AssemblerState();
         }
+        String user = ctx.getCurrentKey();
         java.util.function.Consumer<ProfileChange> changes =
                 c -> ctx.output(Descriptors.CHANGES, c);
         if (part.risk != null) {
@@ -142,7 +151,7 @@ public final class ProfileAssembler
             }
             st.risk.add(part.risk, riskHalfLife);
             long t = Math.max(st.risk.at, st.core == null ? Long.MIN_VALUE : st.core.lastSeen);
-            judgeRisk(ctx.getCurrentKey(), st, t, changes);
+            judgeRisk(user, st, t, changes);
         }
         if (part.core != null) {
             st.core = part.core;
@@ -156,7 +165,7 @@ public final class ProfileAssembler
                 long t = st.risk.at;
                 out.collect(
                         ProfileRecord.riskPatch(
-                                ctx.getCurrentKey(),
+                                user,
                                 epoch,
                                 st.lastVersion,
                                 ProfileDocument.riskHead(
@@ -168,26 +177,44 @@ public final class ProfileAssembler
         }
         long now = ctx.timerService().currentProcessingTime();
         long intervalMillis = intervalMillis(ctx);
-        if (intervalMillis == 0 || now >= st.nextWriteAt) {
-            emit(ctx.getCurrentKey(), st, ctx.timerService().currentWatermark(), out, changes);
-            st.nextWriteAt = now + intervalMillis;
-            if (intervalMillis == 0) {
-                if (st.risk == null) {
-                    state.clear();
-                } else {
-                    state.update(st);
-                }
-                return;
+        long waitUntil = Math.max(recent.until(user, now), st.nextWriteAt);
+        if (!st.dirty && (intervalMillis == 0 || now >= waitUntil)) {
+            // The leading edge: write at once, and keep nothing unless the risk matters.
+            emit(user, st, ctx.timerService().currentWatermark(), out, changes);
+            if (intervalMillis > 0) {
+                recent.wrote(user, now + intervalMillis, now);
             }
-            ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
-        } else {
+            st.nextWriteAt = 0;
+            settle(st, stored, ctx.timerService());
+            return;
+        }
+        // Within the interval: hold the change for the trailing edge (one timer per burst).
+        if (!st.dirty) {
             st.dirty = true;
-            if (!st.flushTimerSet) {
-                ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-                st.flushTimerSet = true;
-            }
+            st.nextWriteAt = waitUntil;
+            ctx.timerService().registerProcessingTimeTimer(waitUntil);
+        }
+        if (!st.flushTimerSet) {
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            st.flushTimerSet = true;
         }
         state.update(st);
+    }
+
+    /** Stores what must be kept after a write, or forgets the user here if nothing must be. */
+    private void settle(
+            AssemblerState st, boolean stored, org.apache.flink.streaming.api.TimerService timers)
+            throws Exception {
+        if (st.risk != null) {
+            state.update(st);
+            return;
+        }
+        if (st.flushTimerSet) {
+            timers.deleteEventTimeTimer(Long.MAX_VALUE);
+        }
+        if (stored) {
+            state.clear();
+        }
     }
 
     /** Emits {@code risk_crossed} when the score at {@code t} is on the other side of the bar. */
@@ -222,30 +249,22 @@ public final class ProfileAssembler
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             st.flushTimerSet = false;
         }
+        st.nextWriteAt = 0;
         if (st.dirty && st.core != null) {
+            String user = ctx.getCurrentKey();
             emit(
-                    ctx.getCurrentKey(),
+                    user,
                     st,
                     ctx.timerService().currentWatermark(),
                     out,
                     c -> ctx.output(Descriptors.CHANGES, c));
-            if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-                long intervalMillis = intervalMillis(ctx);
-                st.nextWriteAt = timestamp + intervalMillis;
-                if (intervalMillis > 0) {
-                    ctx.timerService().registerProcessingTimeTimer(st.nextWriteAt);
-                }
+            long intervalMillis = intervalMillis(ctx);
+            if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME && intervalMillis > 0) {
+                long now = ctx.timerService().currentProcessingTime();
+                recent.wrote(user, Math.max(now, timestamp) + intervalMillis, now);
             }
-            state.update(st);
-        } else if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME && st.risk == null) {
-            // A quiet interval: nothing pending, so forget the user here entirely.
-            if (st.flushTimerSet) {
-                ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE);
-            }
-            state.clear();
-        } else {
-            state.update(st);
         }
+        settle(st, true, ctx.timerService());
     }
 
     private void emit(

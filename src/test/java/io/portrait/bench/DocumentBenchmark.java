@@ -68,6 +68,11 @@ public class DocumentBenchmark {
 
     @Benchmark
     public String renderDocument() {
+        return render(config, core);
+    }
+
+    /** The document of a user with these features, no segment or predictions, risk 0.1. */
+    static String render(PortraitConfig config, CoreFeatures core) {
         return ProfileDocument.render(
                 1L,
                 "u-42",

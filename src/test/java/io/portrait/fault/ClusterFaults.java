@@ -58,7 +58,16 @@ public final class ClusterFaults {
         this.rest = "http://localhost:" + restPort;
     }
 
+    /**
+     * {@code ClusterFaults [events]} runs the fault suite; {@code ClusterFaults scale [events]}
+     * measures instead how the drain rate grows from one TaskManager to two
+     * (scripts/scale-test.sh).
+     */
     public static void main(String[] args) throws Exception {
+        boolean scale = args.length > 0 && args[0].equals("scale");
+        if (scale) {
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        }
         long events = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
         Path root = Path.of("").toAbsolutePath();
         Path work = root.resolve("target/fault-tests");
@@ -72,7 +81,7 @@ public final class ClusterFaults {
             ClusterFaults suite = new ClusterFaults(root, kafka, redis, restPort);
             suite.cluster("up", "2");
             try {
-                ok = suite.run(events);
+                ok = scale ? suite.scale(events) : suite.run(events);
             } finally {
                 suite.cluster("down");
             }
@@ -219,12 +228,7 @@ public final class ClusterFaults {
                 .limit(5)
                 .forEach(w -> System.out.println("  " + w.substring(0, Math.min(200, w.length()))));
 
-        ObjectNode out = JSON.createObjectNode();
-        out.put("date", Instant.now().toString());
-        out.put("commit", git("rev-parse", "--short", "HEAD"));
-        out.put("records", work.records().size());
-        out.put("valid_events", work.validEvents());
-        out.put("users", work.expectedTotals().size());
+        ObjectNode out = results(work);
         out.put("calm_seconds", Math.round(calmSeconds));
         out.put("faulty_seconds", Math.round(faultySeconds));
         out.put("wrong_counts", wrong.size());
@@ -235,12 +239,75 @@ public final class ClusterFaults {
         out.put("alert_records", alertRecords);
         out.set("faults", faults);
         out.put("result", ok ? "PASS" : "FAIL");
+        write("fault-tests.json", out);
+        return ok;
+    }
+
+    /**
+     * The same workload drained by the whole job at parallelism 1 (one TaskManager's slot; the
+     * other TaskManager idles) and at parallelism 2 (one slot on each TaskManager), each on its own
+     * topics and Redis database: events/s from running to every event counted in Redis.
+     */
+    private boolean scale(long events) throws Exception {
+        RunCheck.Workload work = RunCheck.scenarioWorkload(events, 7);
+        ArrayNode runs = JSON.createArrayNode();
+        boolean ok = true;
+        double[] eps = new double[3];
+        for (int p = 1; p <= 2; p++) {
+            Run run = new Run("scale-p" + p, p);
+            run.load(work);
+            String job = run.submit("-p " + p);
+            long start = System.nanoTime();
+            run.awaitCounted(work, Duration.ofMinutes(60));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long counted = Summary.profileTotals(run.redis())[1];
+            cluster("cancel", job);
+            ok &= counted == work.validEvents();
+            eps[p] = work.validEvents() / seconds;
+            ObjectNode r = runs.addObject();
+            r.put("parallelism", p);
+            r.put("task_managers", p);
+            r.put("seconds", Math.round(seconds * 10) / 10.0);
+            r.put("events_per_s", Math.round(eps[p]));
+            r.put("counted", counted);
+            log(
+                    "p=%d: %d of %d events counted in %.1f s (%.0f events/s)",
+                    p, counted, work.validEvents(), seconds, eps[p]);
+        }
+        System.out.printf(
+                "%n%-28s %14s%n%-28s %14.0f%n%-28s %14.0f%n%-28s %14.2f%n",
+                "whole job, drain",
+                "events/s",
+                "1 TaskManager (p=1)",
+                eps[1],
+                "2 TaskManagers (p=2)",
+                eps[2],
+                "speed-up",
+                eps[2] / eps[1]);
+        ObjectNode out = results(work);
+        out.set("runs", runs);
+        out.put("speed_up", Math.round(eps[2] / eps[1] * 100) / 100.0);
+        write("scale.json", out);
+        return ok;
+    }
+
+    /** The head of a results file: when, which commit, which workload. */
+    private static ObjectNode results(RunCheck.Workload work) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("date", Instant.now().toString());
+        out.put("commit", git("rev-parse", "--short", "HEAD"));
+        out.put("records", work.records().size());
+        out.put("valid_events", work.validEvents());
+        out.put("users", work.expectedTotals().size());
+        return out;
+    }
+
+    private void write(String file, ObjectNode out) throws IOException {
         Path results = root.resolve("bench/results");
         Files.createDirectories(results);
         Files.writeString(
-                results.resolve("fault-tests.json"),
+                results.resolve(file),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n");
-        return ok;
     }
 
     /** One run's topics (prefixed), consumer group and Redis database. */

@@ -79,6 +79,40 @@ class ProfileAssemblerTest {
     }
 
     @Test
+    void aLeadingEdgeWriteKeepsNoStateAndNoTimer() throws Exception {
+        try (var h = harness(100, null)) {
+            h.setProcessingTime(10_000);
+            for (int u = 0; u < 50; u++) {
+                h.processElement(part("u" + u, 1), T0);
+            }
+            assertThat(h.extractOutputValues()).hasSize(50);
+            assertThat(Harnesses.keysWithState(h, Descriptors.assemblerState().getName()))
+                    .as("written at once: nothing pending, nothing kept")
+                    .isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+
+            // A burst keeps the pending change and one timer until its trailing edge ...
+            h.setProcessingTime(10_500);
+            h.processElement(part("u7", 2), T0);
+            h.processElement(part("u7", 3), T0);
+            assertThat(Harnesses.keysWithState(h, Descriptors.assemblerState().getName())).isOne();
+            assertThat(h.numProcessingTimeTimers()).isOne();
+            // ... which survives a snapshot and restore (the heap clock does not).
+            var snapshot = h.snapshot(1, 10_600);
+            try (var restored = harness(100, snapshot)) {
+                restored.setProcessingTime(11_000);
+                assertThat(restored.extractOutputValues())
+                        .extracting(r -> r.userId() + "@" + r.version())
+                        .containsExactly("u7@3");
+                assertThat(Harnesses.keysWithState(restored, "assembler")).isZero();
+                assertThat(restored.numProcessingTimeTimers()).isZero();
+                assertThat(restored.numEventTimeTimers()).isZero();
+            }
+        }
+    }
+
+    @Test
     void theIntervalIsTunableAtRunTime() throws Exception {
         try (var h = harness(100, null)) {
             h.processBroadcastElement(TestEvents.setting(Settings.COALESCE_INTERVAL, "0 ms", 1), 0);
