@@ -114,6 +114,14 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Checkpoint interval (default: ${DEFAULT-VALUE}).")
     Duration checkpointInterval;
 
+    @Option(
+            names = "--api-port",
+            defaultValue = "8080",
+            description =
+                    "Port of the read API and dashboard on localhost, without authentication"
+                            + " (default: ${DEFAULT-VALUE}; 0 = any free port, -1 = off).")
+    int apiPort;
+
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Set a portrait.* job setting.")
     Map<String, String> settings = new LinkedHashMap<>();
 
@@ -186,6 +194,11 @@ public final class DemoCommand implements Callable<Integer> {
         if (redisUrl != null) {
             io.portrait.config.RedisAddress.parse(redisUrl, "--redis-url");
         }
+        if (apiPort < -1 || apiPort > 65_535) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--api-port must be from 0 to 65535 (0 = any free port), or -1 for no API.");
+        }
         return new DemoRunner.Options(
                 duration,
                 events,
@@ -201,6 +214,7 @@ public final class DemoCommand implements Callable<Integer> {
                 kafkaBootstrap,
                 parallelism,
                 checkpointInterval,
+                apiPort,
                 settings);
     }
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TopicsCommand.class,
             ProfileCommand.class,
+            ServeCommand.class,
             ServicesCommand.class,
             TrainCommand.class,
             ModelCommand.class,

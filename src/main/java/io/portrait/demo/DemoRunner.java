@@ -2,6 +2,9 @@ package io.portrait.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portrait.PortraitJob;
+import io.portrait.api.ApiServer;
+import io.portrait.api.LiveStats;
+import io.portrait.api.ProfileReader;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
@@ -61,6 +64,7 @@ public final class DemoRunner {
             String kafkaBootstrap,
             int parallelism,
             Duration checkpointInterval,
+            int apiPort,
             Map<String, String> settings) {}
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -143,6 +147,22 @@ public final class DemoRunner {
                             + options.checkpointInterval().toSeconds()
                             + " s)");
 
+            if (options.apiPort() >= 0) {
+                ApiServer api = startApi(config, redis);
+                resources.add(0, api);
+                out.println(
+                        "  api:       http://localhost:"
+                                + api.port()
+                                + "/ (dashboard; no token: demo only)");
+                out.println(
+                        "             curl http://localhost:"
+                                + api.port()
+                                + "/profiles/"
+                                + (options.replay() == null
+                                        ? TrafficGenerator.userId(1)
+                                        : "<user_id>"));
+            }
+
             AlertsTail alerts = null;
             if (options.alertsOut() != null) {
                 alerts = new AlertsTail(bootstrap, config.alertsTopic(), options.alertsOut());
@@ -187,6 +207,37 @@ public final class DemoRunner {
             }
             EmbeddedKafka.deleteQuietly(work);
         }
+    }
+
+    /** The read API on localhost without a token: the demo is the one place that runs so. */
+    private ApiServer startApi(PortraitConfig config, RedisAddress redis) {
+        LiveStats stats =
+                new LiveStats(
+                                config.kafkaClientProperties(),
+                                config.eventsTopic(),
+                                config.dlqTopic(),
+                                config.alertsTopic(),
+                                Duration.ofSeconds(2))
+                        .start();
+        ApiServer api =
+                new ApiServer(
+                        new ProfileReader(redis, RedisAddress.passwordFromEnvironment()),
+                        null,
+                        stats,
+                        Clock.systemUTC());
+        try {
+            api.start("127.0.0.1", options.apiPort());
+        } catch (RuntimeException e) {
+            api.close();
+            throw new IllegalArgumentException(
+                    "Cannot serve the API on port "
+                            + options.apiPort()
+                            + " ("
+                            + e.getMessage()
+                            + "): pass --api-port N (0 = any free port, -1 = no API).",
+                    e);
+        }
+        return api;
     }
 
     private String describeTruth() {

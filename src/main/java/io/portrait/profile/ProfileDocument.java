@@ -236,7 +236,8 @@ public final class ProfileDocument {
         return out.toString();
     }
 
-    private static BigDecimal days(long millis) {
+    /** Days with three decimals, as every day count in the document is written. */
+    public static BigDecimal days(long millis) {
         return BigDecimal.valueOf(millis / DAY_MILLIS).setScale(3, RoundingMode.HALF_EVEN);
     }
 

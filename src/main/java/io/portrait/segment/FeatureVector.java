@@ -20,7 +20,7 @@ public final class FeatureVector {
     public static final int D = NAMES.length;
 
     /** Recency of a user who never purchased: one year. */
-    static final double NO_PURCHASE_DAYS = 365;
+    public static final double NO_PURCHASE_DAYS = 365;
 
     private FeatureVector() {}
 
@@ -33,18 +33,32 @@ public final class FeatureVector {
                         : Math.min(
                                 NO_PURCHASE_DAYS,
                                 Math.max(0, f.lastSeen - f.lastPurchaseAt) / 86_400_000d);
+        return of(f.orders, monetary, recency, aov, entropy(f.interests.scores), f.total);
+    }
+
+    /**
+     * The vector from its inputs in original units (days, base currency); the read API rebuilds it
+     * from a profile document this way.
+     */
+    public static double[] of(
+            double orders,
+            double monetary,
+            double recencyDays,
+            double aov,
+            double entropy,
+            double total) {
         return new double[] {
-            Math.log1p(f.orders),
+            Math.log1p(orders),
             Math.log1p(monetary),
-            Math.log1p(recency),
+            Math.log1p(recencyDays),
             Math.log1p(aov),
-            entropy(f.interests.scores),
-            Math.log1p(f.total)
+            entropy,
+            Math.log1p(total)
         };
     }
 
     /** Shannon entropy (nats) of the interest shares; 0 without interests. */
-    static double entropy(double[] scores) {
+    public static double entropy(double[] scores) {
         double total = 0;
         for (double s : scores) {
             total += s;
