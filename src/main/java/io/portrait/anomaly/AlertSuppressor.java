@@ -28,11 +28,21 @@ public final class AlertSuppressor extends KeyedProcessFunction<String, Alert, A
         return a.userId() + "\u0000" + a.rule();
     }
 
+    private transient java.util.Map<String, org.apache.flink.metrics.Counter> byRule;
+
     @Override
     public void open(OpenContext ctx) {
         last = getRuntimeContext().getState(new ValueStateDescriptor<>("last-alert", Long.class));
         suppressed = getRuntimeContext().getMetricGroup().counter("alertsSuppressed");
         emitted = getRuntimeContext().getMetricGroup().counter("alertsEmitted");
+        byRule = new java.util.HashMap<>();
+    }
+
+    /** Alerts emitted per rule: metric {@code rule_alerts} with the label {@code rule}. */
+    private org.apache.flink.metrics.Counter ruleCounter(String rule) {
+        return byRule.computeIfAbsent(
+                rule,
+                r -> getRuntimeContext().getMetricGroup().addGroup("rule", r).counter("alerts"));
     }
 
     @Override
@@ -48,6 +58,7 @@ public final class AlertSuppressor extends KeyedProcessFunction<String, Alert, A
         last.update(a.ts());
         ctx.timerService().registerEventTimeTimer(a.ts() + windowMillis);
         emitted.inc();
+        ruleCounter(a.rule()).inc();
         out.collect(a);
     }
 

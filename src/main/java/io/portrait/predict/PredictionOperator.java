@@ -96,6 +96,8 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         ref = restored;
     }
 
+    private transient org.apache.flink.metrics.Histogram batchMicros;
+
     @Override
     public void open() throws Exception {
         super.open();
@@ -110,6 +112,13 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         rebuilds = g.counter("predictionStateRebuilds");
         modelFailures = g.counter("modelLoadFailures");
         g.gauge("predictionBatchMillis", () -> lastBatchMillis);
+        // ONNX Runtime time per batch (µs), quantiles over the last 1 000 batches.
+        batchMicros =
+                g.histogram(
+                        "inferenceMicros",
+                        new org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram(1_000));
+        // The version of the model in use (ModelRef.version: 0 for the configured default).
+        g.gauge("modelVersion", () -> ref == null ? -1L : ref.version);
         g.gauge(
                 "predictionMeanBatchSize",
                 () ->
@@ -384,6 +393,7 @@ public final class PredictionOperator extends AbstractStreamOperator<ProfilePart
         long start = System.nanoTime();
         OnnxModel.Output out = model.run(seq, n, x, h, c, lens);
         lastBatchMillis = (System.nanoTime() - start) / 1e6;
+        batchMicros.update((System.nanoTime() - start) / 1_000);
         batches.inc();
         for (int b = 0; b < n; b++) {
             Pending p = users.get(b);

@@ -286,6 +286,40 @@ class ApiServerTest {
         assertThat(r.body()).contains("<title>portrait</title>");
     }
 
+    /** docs/openapi.yaml stays true: every documented path answers with a documented status. */
+    @Test
+    void theOpenApiDocumentMatchesTheServer() throws Exception {
+        JsonNode doc =
+                new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                        .readTree(java.nio.file.Path.of("docs/openapi.yaml").toFile());
+        List<String> paths = new ArrayList<>();
+        doc.path("paths").fieldNames().forEachRemaining(paths::add);
+        assertThat(paths)
+                .containsExactlyInAnyOrder(
+                        "/health",
+                        "/profiles/{id}",
+                        "/profiles",
+                        "/segments",
+                        "/segments/map",
+                        "/alerts",
+                        "/stats");
+        for (String path : paths) {
+            String url = path.replace("{id}", "u1") + (path.equals("/alerts") ? "?user=u1" : "");
+            HttpResponse<String> r = get(url, TOKEN);
+            assertThat(
+                            doc.path("paths")
+                                    .path(path)
+                                    .path("get")
+                                    .path("responses")
+                                    .has(Integer.toString(r.statusCode())))
+                    .as(path + " answered " + r.statusCode())
+                    .isTrue();
+            assertThat(get(url, null).statusCode())
+                    .as(path + " without a token")
+                    .isEqualTo(path.equals("/health") ? 200 : 401);
+        }
+    }
+
     @Test
     void statisticsNeedKafka() throws Exception {
         status("/stats", TOKEN, 404, "--kafka-bootstrap");

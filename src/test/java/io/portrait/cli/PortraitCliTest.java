@@ -28,6 +28,9 @@ class PortraitCliTest {
                 "demo --rate -5|--rate must be",
                 "demo --redis-url redis://user:pw@localhost:6379|PORTRAIT_REDIS_PASSWORD",
                 "demo --nonsense|Unknown option",
+                "demo --api-port 70000|--api-port must be from 0 to 65535",
+                "serve --token-file /no/such/token|Cannot read --token-file",
+                "serve --token-file pom.xml --port 70000|--port must be from 0 to 65535",
                 "job -D portrait.redis.batch-size=0|must be at least 1",
                 "job -D portrait.bogus=1|Unknown setting",
                 "frobnicate|Unmatched argument",
@@ -49,5 +52,17 @@ class PortraitCliTest {
         int code = cl.execute(args == null ? new String[0] : args.split(" "));
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains(message);
+    }
+
+    @org.junit.jupiter.api.Test
+    void serveRefusesToRunWithoutAToken() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServeCommand.token(null, null))
+                .hasMessageContaining("portrait serve needs an API token: set PORTRAIT_API_TOKEN");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServeCommand.token(null, "  "))
+                .hasMessageContaining("needs an API token");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServeCommand.token(null, "short"))
+                .hasMessageContaining("at least 16 characters");
+        assertThat(ServeCommand.token(null, " 0123456789abcdef0123 "))
+                .isEqualTo("0123456789abcdef0123");
     }
 }

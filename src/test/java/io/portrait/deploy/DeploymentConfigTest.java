@@ -96,7 +96,10 @@ class DeploymentConfigTest {
                         "pipeline.generic-types",
                         "pipeline.auto-generate-uids",
                         "restart-strategy.type",
-                        "metrics.reporter.prom.factory.class")) {
+                        "metrics.reporter.prom.factory.class",
+                        "state.backend.rocksdb.metrics.estimate-live-data-size",
+                        "state.backend.rocksdb.metrics.total-sst-files-size",
+                        "state.backend.rocksdb.metrics.estimate-num-keys")) {
             assertThat(conf.path(key).asText()).as(key).isEqualTo(cluster.getString(key, null));
         }
         // Secrets never on the command line.
