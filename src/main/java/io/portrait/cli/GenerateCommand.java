@@ -90,6 +90,9 @@ public final class GenerateCommand implements Callable<Integer> {
         long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         long started = System.nanoTime();
         long n = 0;
+        io.portrait.replay.ProgressBar bar =
+                new io.portrait.replay.ProgressBar(
+                        spec.commandLine().getErr(), "generate", "records");
         try (Replayer.Target target = output.open()) {
             while (n < limit && System.nanoTime() < deadline) {
                 TrafficGenerator.Record r = gen.next();
@@ -101,6 +104,9 @@ public final class GenerateCommand implements Callable<Integer> {
                                 r.value(),
                                 Long.MIN_VALUE));
                 n++;
+                if ((n & 1023) == 0) {
+                    bar.update(fraction(n, limit, started, deadline), n);
+                }
                 if (rate > 0) {
                     long wait = started + (long) (n * 1e9 / rate) - System.nanoTime();
                     if (wait > 1_000_000) {
@@ -109,8 +115,20 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
             }
         }
+        bar.finish(fraction(n, limit, started, deadline), n);
         spec.commandLine().getOut().printf("generated %d records for %d users%n", n, users);
         return 0;
+    }
+
+    /** How far along: by records with --events, by time with --duration, unknown without. */
+    static double fraction(long n, long limit, long started, long deadline) {
+        if (limit != Long.MAX_VALUE) {
+            return n / (double) limit;
+        }
+        if (deadline != Long.MAX_VALUE) {
+            return (System.nanoTime() - started) / (double) (deadline - started);
+        }
+        return Double.NaN;
     }
 
     private int scenario() throws Exception {

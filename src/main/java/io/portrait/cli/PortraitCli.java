@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             TopicsCommand.class,
             ProfileCommand.class,
             ServeCommand.class,
+            DlqCommand.class,
             ServicesCommand.class,
             TrainCommand.class,
             ModelCommand.class,

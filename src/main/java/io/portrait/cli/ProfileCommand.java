@@ -25,9 +25,15 @@ public final class ProfileCommand implements Runnable {
                 spec.commandLine(), "Name a subcommand: get <user_id>.");
     }
 
-    /** Prints the JSON document of one user; exit code 1 if there is none. */
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Print one profile.")
+    /** Prints one user's profile, readable or as JSON; exit code 1 if there is none. */
+    @Command(
+            name = "get",
+            mixinStandardHelpOptions = true,
+            description = "Print one profile: a readable summary, or the stored JSON with --json.")
     public static final class Get implements Callable<Integer> {
+        @Option(names = "--json", description = "Print the stored JSON document unchanged.")
+        boolean json;
+
         @Parameters(paramLabel = "USER_ID", description = "The user_id of the profile.")
         String userId;
 
@@ -50,7 +56,8 @@ public final class ProfileCommand implements Runnable {
                             .println("No profile for user '" + userId + "' at " + a);
                     return 1;
                 }
-                spec.commandLine().getOut().println(doc);
+                spec.commandLine().getOut().print(json ? doc + "\n" : ProfileText.render(doc));
+                spec.commandLine().getOut().flush();
                 return 0;
             }
         }

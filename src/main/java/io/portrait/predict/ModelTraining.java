@@ -60,10 +60,25 @@ public final class ModelTraining {
                                 log.accept(
                                         String.format(
                                                 Locale.ROOT,
-                                                "train: epoch %d train_loss=%.4f"
+                                                "train: epoch %d/%d %s train_loss=%.4f"
                                                         + " validation_loss=%.4f"
                                                         + " (relative) (%d ms)",
                                                 e.epoch(),
+                                                options.epochs(),
+                                                "["
+                                                        + "#"
+                                                                .repeat(
+                                                                        e.epoch()
+                                                                                * 20
+                                                                                / options.epochs())
+                                                        + "."
+                                                                .repeat(
+                                                                        20
+                                                                                - e.epoch()
+                                                                                        * 20
+                                                                                        / options
+                                                                                                .epochs())
+                                                        + "]",
                                                 e.trainLoss(),
                                                 e.validationLoss(),
                                                 e.millis())));

@@ -155,17 +155,11 @@ public final class Replayer {
     private static void bar(
             PrintWriter out, Replay replay, long sent, long startNanos, boolean done) {
         double p = done && !replay.hasNext() ? 1.0 : replay.progress();
-        int width = 30;
-        int filled = (int) Math.round(p * width);
         double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
-        out.printf(
-                "\rreplay [%s%s] %5.1f%%  %,d records  %,.0f/s%s",
-                "#".repeat(filled),
-                ".".repeat(width - filled),
-                p * 100,
-                sent,
-                sent / seconds,
-                done ? System.lineSeparator() : "");
+        out.print("\r" + ProgressBar.line("replay", p, sent, "records", sent / seconds));
+        if (done) {
+            out.println();
+        }
         out.flush();
     }
 }

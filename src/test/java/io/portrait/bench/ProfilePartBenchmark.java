@@ -69,7 +69,7 @@ public class ProfilePartBenchmark {
      * The profile core's output for one user after {@code events} random events (every type, a
      * dozen categories, orders and amounts): a realistic part to serialize or render.
      */
-    static ProfilePart lastPart(int events, long seed) throws Exception {
+    public static ProfilePart lastPart(int events, long seed) throws Exception {
         Random r = new Random(seed);
         try (var core =
                 Harnesses.keyed(

@@ -1,0 +1,42 @@
+package io.portrait.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portrait.bench.ProfilePartBenchmark;
+import io.portrait.config.PortraitConfig;
+import io.portrait.profile.CoreFeatures;
+import io.portrait.profile.ProfileDocument;
+import org.junit.jupiter.api.Test;
+
+/** {@code portrait profile get}'s readable form of a real rendered document. */
+class ProfileTextTest {
+    @Test
+    void everyGroupGetsALine() throws Exception {
+        PortraitConfig config = PortraitConfig.defaults();
+        CoreFeatures core = ProfilePartBenchmark.lastPart(200, 5).core;
+        String doc =
+                ProfileDocument.render(
+                        1L,
+                        "u-42",
+                        core,
+                        null,
+                        null,
+                        0,
+                        core.lastSeen,
+                        config.money(),
+                        config.features(),
+                        0.25,
+                        2);
+        String text = ProfileText.render(doc);
+        assertThat(text).startsWith("u-42  (version " + core.version + ", updated ");
+        assertThat(text).contains("  seen ").contains(core.total + " events (");
+        assertThat(text).contains("  rfm ").contains(core.orders + " orders");
+        assertThat(text).contains("  interests    category-").contains("█");
+        assertThat(text).contains("  activity ").contains("tz Europe/London");
+        assertThat(text).contains("  propensity   conversion ");
+        assertThat(text).contains("  risk         score 0.25 · 2 alerts in 30 d");
+        assertThat(text).doesNotContain("segment").doesNotContain("predictions");
+        assertThat(ProfileText.render(ProfileDocument.tombstone(1L, 9)))
+                .startsWith("erased (version 9)");
+    }
+}
