@@ -156,6 +156,47 @@ class DeploymentConfigTest {
         assertThat(composeImage()).isEqualTo(services.path("generator").path("image").asText());
     }
 
+    /** The read API runs `serve` from the job's image, token from a Secret, probed on /health. */
+    @Test
+    void theApiRunsServeFromTheImageWithItsTokenFromASecret() throws IOException {
+        JsonNode deployment = documents("k8s/api.yaml").get(0);
+        JsonNode c =
+                deployment.path("spec").path("template").path("spec").path("containers").get(0);
+        assertThat(c.path("image").asText()).isEqualTo(composeImage());
+        assertThat(c.path("command").toString())
+                .contains(JAR)
+                .contains(io.portrait.cli.PortraitCli.class.getName());
+        assertThat(c.path("args").get(0).asText()).isEqualTo("serve");
+        assertThat(c.path("args").toString()).doesNotContainIgnoringCase("token");
+        assertThat(c.path("env").get(0).path("name").asText()).isEqualTo("PORTRAIT_API_TOKEN");
+        assertThat(c.path("env").get(0).path("valueFrom").has("secretKeyRef")).isTrue();
+        assertThat(c.path("readinessProbe").path("httpGet").path("path").asText())
+                .isEqualTo("/health");
+        // Same Redis and Kafka as the job.
+        String jobArgs =
+                documents("k8s/flinkdeployment.yaml")
+                        .get(0)
+                        .path("spec")
+                        .path("job")
+                        .path("args")
+                        .toString();
+        for (JsonNode a : c.path("args")) {
+            if (a.asText().startsWith("redis://") || a.asText().contains(":9092")) {
+                assertThat(jobArgs).contains(a.asText());
+            }
+        }
+        JsonNode api = documents("docker-compose.yml").get(0).path("services").path("api");
+        assertThat(api.path("image").asText()).isEqualTo(composeImage());
+        assertThat(api.path("command").get(0).asText()).isEqualTo("serve");
+        assertThat(api.path("entrypoint").toString()).contains(JAR);
+        // Every option the manifests pass exists: picocli parses them.
+        for (JsonNode args : List.of(c.path("args"), api.path("command"))) {
+            List<String> argv = new java.util.ArrayList<>();
+            args.forEach(a -> argv.add(a.asText()));
+            io.portrait.cli.PortraitCli.newCommandLine().parseArgs(argv.toArray(String[]::new));
+        }
+    }
+
     static String composeImage() throws IOException {
         return documents("docker-compose.yml")
                 .get(0)
