@@ -49,7 +49,8 @@ public final class Pipeline {
             DataStream<DeadLetter> controlDeadLetters,
             DataStream<Alert> alerts,
             DataStream<ProfileChange> changes,
-            DataStream<SegmentModel> segmentModels) {}
+            DataStream<SegmentModel> segmentModels,
+            DataStream<io.portrait.recommend.RecommendationLog> recommendationLog) {}
 
     static ProfilePart riskPart(Alert a) {
         ProfilePart p = new ProfilePart();
@@ -155,6 +156,35 @@ public final class Pipeline {
             segmentChanges = assigned.getSideOutput(Descriptors.CHANGES);
         }
 
+        // Recommendations: user → item counts → item neighbours → user, a DAG keyed by user, then
+        // item, then user again; the lists join the profile as parts of their own.
+        DataStream<io.portrait.recommend.RecommendationLog> recommendationLog = null;
+        if (config.recommend().enabled()) {
+            SingleOutputStreamOperator<io.portrait.recommend.ItemSignal> signals =
+                    DataStreamUtils.reinterpretAsKeyedStream(checked, Event::userId)
+                            .process(new io.portrait.recommend.RecentItems(config))
+                            .uid("recommend-recent-items")
+                            .name("Recent items");
+            SingleOutputStreamOperator<io.portrait.recommend.NeighbourList> neighbours =
+                    signals.keyBy(io.portrait.recommend.ItemSignal::getItem)
+                            .process(new io.portrait.recommend.ItemCounts(config))
+                            .uid("recommend-item-counts")
+                            .name("Item counts")
+                            .keyBy(io.portrait.recommend.ItemSignal::getItem)
+                            .process(new io.portrait.recommend.ItemNeighbours(config))
+                            .uid("recommend-item-neighbours")
+                            .name("Item neighbours");
+            SingleOutputStreamOperator<ProfilePart> recommendations =
+                    neighbours
+                            .union(signals.getSideOutput(Descriptors.RECOMMEND_ERASE))
+                            .keyBy(io.portrait.recommend.NeighbourList::getUserId)
+                            .process(new io.portrait.recommend.Recommender(config))
+                            .uid("recommend-users")
+                            .name("Recommender");
+            segmented = segmented.union(recommendations);
+            recommendationLog = recommendations.getSideOutput(Descriptors.RECOMMENDATION_LOG);
+        }
+
         // Alerts reach the profile's risk group as parts of their own, keyed by user and forwarded
         // into the assembler beside the chained parts (same key groups, no cycle).
         DataStream<ProfilePart> parts = segmented;
@@ -180,6 +210,7 @@ public final class Pipeline {
                 controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS),
                 alerts,
                 segmentChanges == null ? changes : changes.union(segmentChanges),
-                models);
+                models,
+                recommendationLog);
     }
 }

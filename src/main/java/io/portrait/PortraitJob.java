@@ -136,6 +136,16 @@ public final class PortraitJob {
                 .sinkTo(kafkaSink(config, new ProfileChangeSerializer(config.changesTopic())))
                 .uid("changes-sink")
                 .name("Kafka changes");
+        if (out.recommendationLog() != null && config.recommend().logTopic() != null) {
+            out.recommendationLog()
+                    .sinkTo(
+                            kafkaSink(
+                                    config,
+                                    new io.portrait.recommend.RecommendationLogSerializer(
+                                            config.recommend().logTopic())))
+                    .uid("recommendation-log-sink")
+                    .name("Kafka recommendation log");
+        }
     }
 
     /** Models go to the control topic exactly once (it is read with read_committed). */

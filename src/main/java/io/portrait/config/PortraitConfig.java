@@ -48,8 +48,24 @@ public record PortraitConfig(
         Quality quality,
         Segments segments,
         Predict predict,
-        Anomaly anomaly)
+        Anomaly anomaly,
+        Recommend recommend)
         implements Serializable {
+
+    /** Settings of the streaming recommendations (docs/recommendations.md). */
+    public record Recommend(
+            boolean enabled,
+            int topN,
+            int neighbours,
+            int candidates,
+            int recentItems,
+            int touchedMemory,
+            Duration window,
+            Duration halfLife,
+            Duration userTtl,
+            Duration itemTtl,
+            String logTopic)
+            implements Serializable {}
 
     /** Settings of the CEP anomaly patterns (docs/anomaly.md). */
     public record Anomaly(
@@ -184,7 +200,37 @@ public record PortraitConfig(
                         between(conf, PREDICT_HISTORY, 1, 64),
                         nonNegative(conf, PREDICT_SILENCE_TICK),
                         between(conf, PREDICT_SILENCE_TICKS, 1, 1000)),
-                anomaly(conf, money(conf)));
+                anomaly(conf, money(conf)),
+                recommend(conf));
+    }
+
+    private static Recommend recommend(Configuration conf) {
+        int topN = between(conf, RECOMMEND_TOP_N, 1, 50);
+        int candidates = between(conf, RECOMMEND_CANDIDATES, 1, 500);
+        if (candidates < topN) {
+            throw new IllegalArgumentException(
+                    RECOMMEND_CANDIDATES.key()
+                            + " ("
+                            + candidates
+                            + ") must be at least "
+                            + RECOMMEND_TOP_N.key()
+                            + " ("
+                            + topN
+                            + ").");
+        }
+        String log = conf.get(RECOMMEND_LOG_TOPIC);
+        return new Recommend(
+                conf.get(RECOMMEND_ENABLED),
+                topN,
+                between(conf, RECOMMEND_NEIGHBOURS, 1, 200),
+                candidates,
+                between(conf, RECOMMEND_RECENT_ITEMS, 1, 200),
+                between(conf, RECOMMEND_TOUCHED_MEMORY, 1, 10_000),
+                positive(conf, RECOMMEND_WINDOW),
+                positive(conf, RECOMMEND_HALF_LIFE),
+                positive(conf, RECOMMEND_USER_TTL),
+                positive(conf, RECOMMEND_ITEM_TTL),
+                log == null || log.isBlank() ? null : log.trim());
     }
 
     private static Anomaly anomaly(Configuration conf, Money money) {
@@ -299,6 +345,19 @@ public record PortraitConfig(
         conf.set(PREDICT_HISTORY, predict.history());
         conf.set(PREDICT_SILENCE_TICK, predict.silenceTick());
         conf.set(PREDICT_SILENCE_TICKS, predict.silenceTicks());
+        conf.set(RECOMMEND_ENABLED, recommend.enabled());
+        conf.set(RECOMMEND_TOP_N, recommend.topN());
+        conf.set(RECOMMEND_NEIGHBOURS, recommend.neighbours());
+        conf.set(RECOMMEND_CANDIDATES, recommend.candidates());
+        conf.set(RECOMMEND_RECENT_ITEMS, recommend.recentItems());
+        conf.set(RECOMMEND_TOUCHED_MEMORY, recommend.touchedMemory());
+        conf.set(RECOMMEND_WINDOW, recommend.window());
+        conf.set(RECOMMEND_HALF_LIFE, recommend.halfLife());
+        conf.set(RECOMMEND_USER_TTL, recommend.userTtl());
+        conf.set(RECOMMEND_ITEM_TTL, recommend.itemTtl());
+        if (recommend.logTopic() != null) {
+            conf.set(RECOMMEND_LOG_TOPIC, recommend.logTopic());
+        }
         conf.set(ANOMALY_ENABLED, anomaly.enabled());
         conf.set(ATO_FAILED_LOGINS, anomaly.atoFailedLogins());
         conf.set(ATO_WINDOW, anomaly.atoWindow());

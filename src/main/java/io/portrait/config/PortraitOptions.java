@@ -571,4 +571,85 @@ public final class PortraitOptions {
                     .withDescription(
                             "portrait:alerts:<user_id> expires this long after the user's latest"
                                     + " alert.");
+
+    public static final ConfigOption<Boolean> RECOMMEND_ENABLED =
+            ConfigOptions.key("portrait.recommend.enabled")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Streaming item-item recommendations in the profile's"
+                                    + " `recommendations` (docs/recommendations.md).");
+
+    public static final ConfigOption<Integer> RECOMMEND_TOP_N =
+            ConfigOptions.key("portrait.recommend.top-n")
+                    .intType()
+                    .defaultValue(10)
+                    .withDescription("Items recommended per user (1–50).");
+
+    public static final ConfigOption<Integer> RECOMMEND_NEIGHBOURS =
+            ConfigOptions.key("portrait.recommend.neighbours")
+                    .intType()
+                    .defaultValue(20)
+                    .withDescription(
+                            "Neighbours (by cosine) an item hands to the user who touched it.");
+
+    public static final ConfigOption<Integer> RECOMMEND_CANDIDATES =
+            ConfigOptions.key("portrait.recommend.candidates")
+                    .intType()
+                    .defaultValue(30)
+                    .withDescription(
+                            "Hard bound on co-occurring items kept per item and on candidates kept"
+                                    + " per user (the weakest is replaced).");
+
+    public static final ConfigOption<Integer> RECOMMEND_RECENT_ITEMS =
+            ConfigOptions.key("portrait.recommend.recent-items")
+                    .intType()
+                    .defaultValue(20)
+                    .withDescription(
+                            "A user's most recent distinct items that pair with a new one.");
+
+    public static final ConfigOption<Integer> RECOMMEND_TOUCHED_MEMORY =
+            ConfigOptions.key("portrait.recommend.touched-memory")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription(
+                            "Items a user touched (viewed, bought…) that are never recommended back"
+                                    + " to them: the most recent ones, as 64-bit hashes.");
+
+    public static final ConfigOption<Duration> RECOMMEND_WINDOW =
+            ConfigOptions.key("portrait.recommend.window")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(3))
+                    .withDescription(
+                            "Two items of one user co-occur if touched within this much event time.");
+
+    public static final ConfigOption<Duration> RECOMMEND_HALF_LIFE =
+            ConfigOptions.key("portrait.recommend.half-life")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription(
+                            "Event-time half-life of occurrence and co-occurrence counts and of a"
+                                    + " user's candidate scores.");
+
+    public static final ConfigOption<Duration> RECOMMEND_USER_TTL =
+            ConfigOptions.key("portrait.recommend.user-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription(
+                            "A user inactive this long (event time) loses recent items and candidates.");
+
+    public static final ConfigOption<Duration> RECOMMEND_ITEM_TTL =
+            ConfigOptions.key("portrait.recommend.item-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription(
+                            "An item untouched this long (event time) loses its counts and neighbours.");
+
+    public static final ConfigOption<String> RECOMMEND_LOG_TOPIC =
+            ConfigOptions.key("portrait.recommend.log-topic")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "If set, every recommendation list given to a user is also published"
+                                    + " here (user, event time, items), for offline evaluation.");
 }

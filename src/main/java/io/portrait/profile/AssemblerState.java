@@ -4,7 +4,8 @@ import io.portrait.segment.SegmentPart;
 
 /**
  * Keyed state of the profile assembler: the newest part of each stage while a write is pending, its
- * trailing-edge timer, and the user's risk (kept while it matters). Absent for a user with neither.
+ * trailing-edge timer, the user's risk (kept while it matters) and recommendations. Absent for a
+ * user with none of these.
  */
 public class AssemblerState {
     public CoreFeatures core;
@@ -25,6 +26,9 @@ public class AssemblerState {
 
     /** The user's risk (kept while it matters; see RiskState), or null. */
     public RiskState risk;
+
+    /** The user's latest recommendations (kept: every document carries them), or null. */
+    public io.portrait.recommend.RecommendationPart recommendations;
 
     /** Version of the last document written (named by risk patches). */
     public long lastVersion;

@@ -40,6 +40,18 @@ public final class Descriptors {
     public static final OutputTag<ClusterDelta> CLUSTER_DELTAS =
             new OutputTag<>("cluster-deltas", TypeExtractor.getForClass(ClusterDelta.class));
 
+    /** Erase (or inactivity) from the recommendation stages' user side to the recommender. */
+    public static final OutputTag<io.portrait.recommend.NeighbourList> RECOMMEND_ERASE =
+            new OutputTag<>(
+                    "recommend-erase",
+                    TypeExtractor.getForClass(io.portrait.recommend.NeighbourList.class));
+
+    /** Every recommendation list given, for the optional recommendation log topic. */
+    public static final OutputTag<io.portrait.recommend.RecommendationLog> RECOMMENDATION_LOG =
+            new OutputTag<>(
+                    "recommendation-log",
+                    TypeExtractor.getForClass(io.portrait.recommend.RecommendationLog.class));
+
     /** Broadcast state: the newest valid control message per key ({@code kind:id}). */
     public static final MapStateDescriptor<String, ControlMessage> CONTROL =
             new MapStateDescriptor<>(
@@ -76,6 +88,29 @@ public final class Descriptors {
     public static ValueStateDescriptor<AggregatorState> aggregatorState() {
         return new ValueStateDescriptor<>(
                 "centroid-aggregator", TypeExtractor.getForClass(AggregatorState.class));
+    }
+
+    public static ValueStateDescriptor<io.portrait.recommend.RecentItemsState> recentItems() {
+        return new ValueStateDescriptor<>(
+                "recent-items",
+                TypeExtractor.getForClass(io.portrait.recommend.RecentItemsState.class));
+    }
+
+    public static ValueStateDescriptor<io.portrait.recommend.ItemCount> itemCount() {
+        return new ValueStateDescriptor<>(
+                "item-count", TypeExtractor.getForClass(io.portrait.recommend.ItemCount.class));
+    }
+
+    public static ValueStateDescriptor<io.portrait.recommend.ItemNeighboursState> itemNeighbours() {
+        return new ValueStateDescriptor<>(
+                "item-neighbours",
+                TypeExtractor.getForClass(io.portrait.recommend.ItemNeighboursState.class));
+    }
+
+    public static ValueStateDescriptor<io.portrait.recommend.RecommenderState> recommender() {
+        return new ValueStateDescriptor<>(
+                "recommender",
+                TypeExtractor.getForClass(io.portrait.recommend.RecommenderState.class));
     }
 
     public static ValueStateDescriptor<AssemblerState> assemblerState() {

@@ -159,7 +159,20 @@ public final class ProfileAssembler
             st.predictions = part.predictions;
             st.silenceTick = part.silenceTick;
         }
+        if (part.recommendations != null) {
+            st.recommendations = part.recommendations;
+        }
         if (st.core == null) {
+            if (part.recommendations != null) {
+                // Nothing held to re-render: replace the stored document's recommendations.
+                out.collect(
+                        ProfileRecord.recommendationsPatch(
+                                user,
+                                epoch,
+                                st.lastVersion,
+                                ProfileDocument.recommendationsGroup(part.recommendations)));
+                written.inc();
+            }
             if (part.risk != null) {
                 // Nothing held to re-render: patch the stored document's risk group in place.
                 long t = st.risk.at;
@@ -205,7 +218,7 @@ public final class ProfileAssembler
     private void settle(
             AssemblerState st, boolean stored, org.apache.flink.streaming.api.TimerService timers)
             throws Exception {
-        if (st.risk != null) {
+        if (st.risk != null || st.recommendations != null) {
             state.update(st);
             return;
         }
@@ -296,6 +309,7 @@ public final class ProfileAssembler
                                 core,
                                 st.segment,
                                 st.predictions,
+                                st.recommendations,
                                 tick,
                                 asOf,
                                 money,

@@ -76,7 +76,7 @@ public final class ProfileCoreFunction extends KeyedProcessFunction<String, Even
     }
 
     /** Interest weight of an event type: view < click < cart < purchase. */
-    static double interestWeight(EventType t) {
+    public static double interestWeight(EventType t) {
         return switch (t) {
             case VIEW -> 1;
             case CLICK, LIKE -> 2;

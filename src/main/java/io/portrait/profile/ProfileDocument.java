@@ -70,6 +70,35 @@ public final class ProfileDocument {
             PortraitConfig.Features features,
             double riskScore,
             int alerts30d) {
+        return render(
+                epoch,
+                userId,
+                f,
+                segment,
+                predictions,
+                null,
+                silenceTick,
+                asOf,
+                money,
+                features,
+                riskScore,
+                alerts30d);
+    }
+
+    /** As above, with the recommendations group (last in the document) when not null. */
+    public static String render(
+            long epoch,
+            String userId,
+            CoreFeatures f,
+            SegmentPart segment,
+            io.portrait.predict.PredictionPart predictions,
+            io.portrait.recommend.RecommendationPart recommendations,
+            int silenceTick,
+            long asOf,
+            Money money,
+            PortraitConfig.Features features,
+            double riskScore,
+            int alerts30d) {
         StringWriter out = new StringWriter(512);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -229,6 +258,9 @@ public final class ProfileDocument {
             writeStringOrNull(g, "country", d.country);
             g.writeEndObject();
 
+            if (recommendations != null) {
+                writeRecommendations(g, recommendations);
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -245,6 +277,40 @@ public final class ProfileDocument {
      * The head of the risk group as {@link #render} writes it, for a risk patch: {@code
      * "risk":{"score":S,"alerts_30d":N}.
      */
+    /** The recommendations group; always the document's last group, so a patch can replace it. */
+    static void writeRecommendations(JsonGenerator g, io.portrait.recommend.RecommendationPart r)
+            throws IOException {
+        g.writeObjectFieldStart("recommendations");
+        g.writeStringField("updated_at", iso(r.ts));
+        g.writeArrayFieldStart("items");
+        for (int i = 0; i < r.items.length; i++) {
+            g.writeStartObject();
+            g.writeStringField("item_id", r.items[i]);
+            g.writeNumberField("score", round(r.scores[i], 4));
+            g.writeObjectFieldStart("because");
+            g.writeStringField("item_id", r.because[i]);
+            writeStringOrNull(g, "action", r.actions[i]);
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    /** {@code "recommendations":{…}} as the document has it, for a patch of the stored one. */
+    public static String recommendationsGroup(io.portrait.recommend.RecommendationPart r) {
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            writeRecommendations(g, r);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String s = out.toString();
+        return s.substring(1, s.length() - 1);
+    }
+
     public static String riskHead(double score, int alerts30d) {
         StringWriter out = new StringWriter(48);
         try (JsonGenerator g = JSON.createGenerator(out)) {

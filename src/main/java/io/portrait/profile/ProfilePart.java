@@ -30,6 +30,9 @@ public class ProfilePart {
     /** The predictions group (set by the prediction operator), or null. */
     public io.portrait.predict.PredictionPart predictions;
 
+    /** The recommendations group (set by the recommender), or null. */
+    public io.portrait.recommend.RecommendationPart recommendations;
+
     /** An alert for the user's risk group (set on parts built from alerts), or null. */
     public io.portrait.anomaly.RiskSignal risk;
 

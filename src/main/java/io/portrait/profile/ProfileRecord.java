@@ -14,16 +14,62 @@ public record ProfileRecord(
         long version,
         String json,
         boolean erased,
-        boolean riskPatch) {
+        byte patch) {
+
+    /** {@link #patch}: a whole document. */
+    public static final byte DOCUMENT = 0;
+
+    /** {@link #patch}: the head of the risk group only. */
+    public static final byte RISK = 1;
+
+    /** {@link #patch}: the recommendations group only (the document's last group). */
+    public static final byte RECOMMENDATIONS = 2;
 
     public ProfileRecord(
             String key, String userId, long epoch, long version, String json, boolean erased) {
-        this(key, userId, epoch, version, json, erased, false);
+        this(key, userId, epoch, version, json, erased, DOCUMENT);
+    }
+
+    public boolean riskPatch() {
+        return patch == RISK;
+    }
+
+    public boolean recommendationsPatch() {
+        return patch == RECOMMENDATIONS;
+    }
+
+    public boolean isPatch() {
+        return patch != DOCUMENT;
+    }
+
+    /**
+     * The recommendations group only, for a user whose document the assembler no longer holds:
+     * {@code json} is {@code "recommendations":{…}}, which replaces the stored document's group (or
+     * is appended as its last group).
+     */
+    public static ProfileRecord recommendationsPatch(
+            String userId, long epoch, long version, String group) {
+        return new ProfileRecord(
+                RedisKeys.profile(userId), userId, epoch, version, group, false, RECOMMENDATIONS);
+    }
+
+    /** Where the recommendations group starts (a category named so cannot be followed by this). */
+    public static final String RECOMMENDATIONS_HEAD = ",\"recommendations\":{\"updated_at\":";
+
+    /** This document with {@code patch}'s recommendations group in place of its own. */
+    public ProfileRecord withRecommendations(ProfileRecord patch) {
+        if (erased || json == null || !json.endsWith("}")) {
+            return this;
+        }
+        int at = json.lastIndexOf(RECOMMENDATIONS_HEAD);
+        String head = at >= 0 ? json.substring(0, at) : json.substring(0, json.length() - 1);
+        return new ProfileRecord(
+                key, userId, epoch, version, head + "," + patch.json() + "}", false, DOCUMENT);
     }
 
     /** A user's profile document. */
     public ProfileRecord(String userId, long epoch, long version, String json, boolean erased) {
-        this(RedisKeys.profile(userId), userId, epoch, version, json, erased, false);
+        this(RedisKeys.profile(userId), userId, epoch, version, json, erased, DOCUMENT);
     }
 
     /**
@@ -33,7 +79,7 @@ public record ProfileRecord(
      */
     public static ProfileRecord riskPatch(String userId, long epoch, long version, String head) {
         return new ProfileRecord(
-                RedisKeys.profile(userId), userId, epoch, version, head, false, true);
+                RedisKeys.profile(userId), userId, epoch, version, head, false, RISK);
     }
 
     /** The pattern of the risk group's head in a document. */
@@ -47,7 +93,7 @@ public record ProfileRecord(
             return this;
         }
         String updated = json.substring(0, m.start()) + patch.json() + json.substring(m.end());
-        return new ProfileRecord(key, userId, epoch, version, updated, false, false);
+        return new ProfileRecord(key, userId, epoch, version, updated, false, DOCUMENT);
     }
 
     /** True if this record should replace one with the given (epoch, version). */

@@ -60,8 +60,32 @@ public final class RedisProfileStore implements AutoCloseable {
                     + " string.sub(cur, e + 1), 'KEEPTTL')\n"
                     + "return 1\n";
 
+    /**
+     * KEYS[1] profile key; ARGV[1] the recommendations group ({@code "recommendations":{…}}).
+     * Replaces the stored document's last group if it is the recommendations group, else appends it
+     * as the last group, keeping the TTL; a missing document or a tombstone is left alone. Returns
+     * 1 if patched.
+     */
+    public static final String RECOMMENDATIONS_PATCH_LUA =
+            "local cur = redis.call('GET', KEYS[1])\n"
+                    + "if not cur then return 0 end\n"
+                    + "if string.find(cur, '\"erased\":true', 1, true) then return 0 end\n"
+                    + "local head = string.sub(cur, 1, -2)\n"
+                    + "local from = 1\n"
+                    + "while true do\n"
+                    + "  local s = string.find(cur, '"
+                    + ",\"recommendations\":{\"updated_at\":"
+                    + "', from, true)\n"
+                    + "  if not s then break end\n"
+                    + "  head = string.sub(cur, 1, s - 1)\n"
+                    + "  from = s + 1\n"
+                    + "end\n"
+                    + "redis.call('SET', KEYS[1], head .. ',' .. ARGV[1] .. '}', 'KEEPTTL')\n"
+                    + "return 1\n";
+
     private final RedisAddress address;
     private String patchSha;
+    private String recommendationsSha;
     private UnifiedJedis jedis;
     private String sha;
 
@@ -83,6 +107,9 @@ public final class RedisProfileStore implements AutoCloseable {
             try {
                 sha = RedisConnections.loadScript(j, address, password, UPSERT_LUA);
                 patchSha = RedisConnections.loadScript(j, address, password, RISK_PATCH_LUA);
+                recommendationsSha =
+                        RedisConnections.loadScript(
+                                j, address, password, RECOMMENDATIONS_PATCH_LUA);
             } catch (RuntimeException e) {
                 j.close();
                 throw e;
@@ -108,6 +135,11 @@ public final class RedisProfileStore implements AutoCloseable {
                 for (ProfileRecord r : records) {
                     if (r.riskPatch()) {
                         responses.add(p.evalsha(patchSha, List.of(r.key()), List.of(r.json())));
+                        continue;
+                    }
+                    if (r.recommendationsPatch()) {
+                        responses.add(
+                                p.evalsha(recommendationsSha, List.of(r.key()), List.of(r.json())));
                         continue;
                     }
                     long ttl = r.erased() ? tombstoneTtlSeconds : profileTtlSeconds;
