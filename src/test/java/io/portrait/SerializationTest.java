@@ -56,7 +56,15 @@ class SerializationTest {
                 io.portrait.anomaly.RiskSignal.class,
                 io.portrait.anomaly.RuleAcc.class,
                 io.portrait.anomaly.RulesState.class,
-                io.portrait.profile.RiskState.class
+                io.portrait.profile.RiskState.class,
+                io.portrait.recommend.ItemSignal.class,
+                io.portrait.recommend.NeighbourList.class,
+                io.portrait.recommend.RecommendationPart.class,
+                io.portrait.recommend.RecommendationLog.class,
+                io.portrait.recommend.RecentItemsState.class,
+                io.portrait.recommend.ItemCount.class,
+                io.portrait.recommend.ItemNeighboursState.class,
+                io.portrait.recommend.RecommenderState.class
             })
     void isAPojoWithoutKryo(Class<?> type) {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);

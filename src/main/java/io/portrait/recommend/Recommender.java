@@ -1,6 +1,7 @@
 package io.portrait.recommend;
 
 import io.portrait.config.PortraitConfig;
+import io.portrait.event.EventType;
 import io.portrait.profile.Descriptors;
 import io.portrait.profile.Hashing;
 import io.portrait.profile.ProfilePart;
@@ -47,8 +48,9 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
         }
         apply(s, n, settings.candidates(), settings.touchedMemory(), halfLife);
         RecommendationPart top = top(s, settings.topN());
-        if (!Arrays.equals(top.items, s.sent)) {
-            s.sent = top.items;
+        long hash = Hashing.hash64(String.join("\u0000", top.items));
+        if (hash != s.sent) {
+            s.sent = hash;
             ProfilePart part = new ProfilePart();
             part.userId = n.userId;
             part.recommendations = top;
@@ -63,8 +65,8 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
             RecommenderState s, NeighbourList n, int maxCandidates, int memory, long halfLife) {
         long t = Math.max(s.ts, n.ts);
         for (int k = 0; k < s.items.length; k++) {
-            s.scores[k] = Similarity.decay(s.scores[k], s.ts, t, halfLife);
-            s.best[k] = Similarity.decay(s.best[k], s.ts, t, halfLife);
+            s.scores[k] = (float) Similarity.decay(s.scores[k], s.ts, t, halfLife);
+            s.best[k] = (float) Similarity.decay(s.best[k], s.ts, t, halfLife);
         }
         s.ts = t;
         touch(s, n.item, memory);
@@ -85,11 +87,11 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
                 s.actions = Arrays.copyOf(s.actions, k + 1);
                 s.items[k] = item;
             }
-            s.scores[k] += contribution;
+            s.scores[k] += (float) contribution;
             if (contribution >= s.best[k]) {
-                s.best[k] = contribution;
+                s.best[k] = (float) contribution;
                 s.because[k] = n.item;
-                s.actions[k] = n.action;
+                s.actions[k] = action(n.action);
             }
         }
         if (s.items.length > maxCandidates) {
@@ -112,7 +114,7 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
             p.items[j] = s.items[k];
             p.scores[j] = s.scores[k];
             p.because[j] = s.because[k];
-            p.actions[j] = s.actions[k];
+            p.actions[j] = s.actions[k] < 0 ? null : EventType.values()[s.actions[k]].wireName();
         }
         p.ts = s.ts;
         return p;
@@ -133,10 +135,10 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
     private static void keep(RecommenderState s, Integer[] indices) {
         int m = indices.length;
         String[] items = new String[m];
-        double[] scores = new double[m];
-        double[] best = new double[m];
+        float[] scores = new float[m];
+        float[] best = new float[m];
         String[] because = new String[m];
-        String[] actions = new String[m];
+        byte[] actions = new byte[m];
         for (int j = 0; j < m; j++) {
             int k = indices[j];
             items[j] = s.items[k];
@@ -166,8 +168,19 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
         keep(s, rest);
     }
 
-    private static void touch(RecommenderState s, String item, int memory) {
+    /** The ordinal of an action's event type, -1 if unknown. */
+    static byte action(String wireName) {
+        EventType t = wireName == null ? null : EventType.fromWire(wireName);
+        return t == null ? -1 : (byte) t.ordinal();
+    }
+
+    private static int hash32(String item) {
         long h = Hashing.hash64(item);
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private static void touch(RecommenderState s, String item, int memory) {
+        int h = hash32(item);
         if (touched(s, item)) {
             return;
         }
@@ -181,8 +194,8 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
     }
 
     static boolean touched(RecommenderState s, String item) {
-        long h = Hashing.hash64(item);
-        for (long x : s.touched) {
+        int h = hash32(item);
+        for (int x : s.touched) {
             if (x == h) {
                 return true;
             }

@@ -7,14 +7,22 @@ package io.portrait.recommend;
  */
 public class RecommenderState {
     public String[] items = new String[0];
-    public double[] scores = new double[0];
-    public double[] best = new double[0];
+    public float[] scores = new float[0];
+    public float[] best = new float[0];
     public String[] because = new String[0];
-    public String[] actions = new String[0];
+
+    /** The action on {@link #because}: an {@code EventType} ordinal. */
+    public byte[] actions = new byte[0];
+
     public long ts = Long.MIN_VALUE;
-    public long[] touched = new long[0];
+
+    /** 32-bit hashes of items the user touched, a ring of the configured size. */
+    public int[] touched = new int[0];
+
     public int touchedNext;
-    public String[] sent = new String[0];
+
+    /** Hash of the item ids of the last list sent (to send only changes). */
+    public long sent;
 
     public RecommenderState() {}
 }

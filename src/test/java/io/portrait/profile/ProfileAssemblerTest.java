@@ -113,6 +113,42 @@ class ProfileAssemblerTest {
     }
 
     @Test
+    void recommendationsPatchTheStoredDocumentOrRideWithTheNextOne() throws Exception {
+        try (var h = harness(100, null)) {
+            h.setProcessingTime(10_000);
+            h.processElement(part("u1", 1), T0);
+            // Recommendations after the write: a patch of the stored document's last group.
+            ProfilePart recs = new ProfilePart();
+            recs.userId = "u1";
+            recs.recommendations = io.portrait.testing.TestRecommendations.of(T0, "i1", "i2");
+            h.processElement(recs, T0);
+            ProfileRecord patch = h.extractOutputValues().get(1);
+            assertThat(patch.recommendationsPatch()).isTrue();
+            assertThat(patch.json()).startsWith("\"recommendations\":{\"updated_at\":");
+            assertThat(Harnesses.keysWithState(h, "assembler"))
+                    .as("kept for later documents")
+                    .isOne();
+            // The next document carries them as its last group, valid against the schema.
+            h.setProcessingTime(20_000);
+            h.processElement(part("u1", 2), T0);
+            ProfileRecord doc = h.extractOutputValues().get(2);
+            assertThat(doc.isPatch()).isFalse();
+            assertThat(doc.json()).contains(ProfileRecord.RECOMMENDATIONS_HEAD).endsWith("]}}");
+            JsonNode items =
+                    ProfileSchema.assertValid(doc.json()).path("recommendations").path("items");
+            assertThat(items)
+                    .extracting(i -> i.path("item_id").asText())
+                    .containsExactly("i1", "i2");
+            // Erase forgets them with everything else.
+            CoreFeatures erased = new CoreFeatures();
+            erased.version = 3;
+            erased.erased = true;
+            h.processElement(ProfilePart.core("u1", erased), T0);
+            assertThat(Harnesses.keysWithState(h, "assembler")).isZero();
+        }
+    }
+
+    @Test
     void theIntervalIsTunableAtRunTime() throws Exception {
         try (var h = harness(100, null)) {
             h.processBroadcastElement(TestEvents.setting(Settings.COALESCE_INTERVAL, "0 ms", 1), 0);

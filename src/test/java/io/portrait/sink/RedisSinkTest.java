@@ -367,4 +367,81 @@ class RedisSinkTest {
         assertThat(stored("u1")).isEqualTo(merged.json());
         assertThat(stored("u2")).contains("\"score\":0.9,");
     }
+
+    static ProfileRecord recsPatch(String user, String... items) {
+        return ProfileRecord.recommendationsPatch(
+                user,
+                10,
+                5,
+                io.portrait.profile.ProfileDocument.recommendationsGroup(
+                        io.portrait.testing.TestRecommendations.of(1_764_000_000_000L, items)));
+    }
+
+    @Test
+    void aRecommendationsPatchAppendsOrReplacesTheLastGroupAndCommutesWithARiskPatch()
+            throws Exception {
+        try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
+            store.write(List.of(withRisk("u1", 5, 0.0)), 3_600, 60);
+            // Appended as the last group …
+            assertThat(store.write(List.of(recsPatch("u1", "i1", "i2")), 3_600, 60).written())
+                    .isEqualTo(1);
+            String once = stored("u1");
+            assertThat(once)
+                    .startsWith("{\"epoch\":10,\"version\":5,\"risk\":")
+                    .endsWith(
+                            ",\"recommendations\":{\"updated_at\":\"2025-11-24T16:00:00Z\","
+                                    + "\"items\":[{\"item_id\":\"i1\",\"score\":0.5,"
+                                    + "\"because\":{\"item_id\":\"seed\",\"action\":\"view\"}},"
+                                    + "{\"item_id\":\"i2\",\"score\":0.5,"
+                                    + "\"because\":{\"item_id\":\"seed\",\"action\":\"view\"}}]}}");
+            // … then replaced, not repeated; the TTL stays.
+            store.write(List.of(recsPatch("u1", "i3")), 3_600, 60);
+            assertThat(stored("u1")).contains("\"i3\"").doesNotContain("\"i1\"");
+            assertThat(stored("u1").split("\"recommendations\"", -1)).hasSize(2);
+            try (Jedis j = jedis()) {
+                assertThat(j.ttl(RedisKeys.profile("u1"))).isBetween(3_500L, 3_600L);
+            }
+            // A tombstone or no document: left alone.
+            store.write(
+                    List.of(
+                            new ProfileRecord(
+                                    "u3",
+                                    10,
+                                    7,
+                                    "{\"epoch\":10,\"version\":7,\"erased\":true}",
+                                    true)),
+                    0,
+                    60);
+            assertThat(
+                            store.write(
+                                            List.of(recsPatch("u3", "i1"), recsPatch("u4", "i1")),
+                                            0,
+                                            60)
+                                    .written())
+                    .isZero();
+            assertThat(stored("u3")).isEqualTo("{\"epoch\":10,\"version\":7,\"erased\":true}");
+            assertThat(stored("u4")).isNull();
+        }
+        // In the writer: both kinds of patch buffered for one user both land; a document
+        // supersedes buffered patches; a patch merges into a buffered document.
+        ProfileRecord risk =
+                ProfileRecord.riskPatch(
+                        "u5", 10, 5, io.portrait.profile.ProfileDocument.riskHead(0.5, 2));
+        try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
+            store.write(List.of(withRisk("u5", 5, 0.0), withRisk("u6", 5, 0.0)), 0, 60);
+        }
+        try (RedisSinkWriter w = writer(100)) {
+            w.write(risk, null);
+            w.write(recsPatch("u5", "a"), null);
+            w.write(withRisk("u6", 6, 0.1), null);
+            w.write(recsPatch("u6", "b"), null);
+            w.flush(false);
+        }
+        assertThat(stored("u5"))
+                .contains("\"score\":0.5,\"alerts_30d\":2")
+                .contains("\"item_id\":\"a\"");
+        assertThat(stored("u6"))
+                .startsWith("{\"epoch\":10,\"version\":6,")
+                .contains("\"item_id\":\"b\"");
+    }
 }

@@ -26,6 +26,7 @@ public final class TestEvents {
         private Integer age;
         private String gender;
         private boolean bot;
+        private String itemId;
         private Double lat;
         private Double lon;
 
@@ -38,6 +39,11 @@ public final class TestEvents {
 
         public Builder order(String orderId) {
             this.orderId = orderId;
+            return this;
+        }
+
+        public Builder item(String item) {
+            this.itemId = item;
             return this;
         }
 
@@ -104,7 +110,7 @@ public final class TestEvents {
                     ts,
                     null,
                     orderId,
-                    null,
+                    itemId,
                     category,
                     amountMinor,
                     currency,
