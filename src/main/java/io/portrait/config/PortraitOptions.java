@@ -614,7 +614,7 @@ public final class PortraitOptions {
                     .defaultValue(64)
                     .withDescription(
                             "Items a user touched (viewed, bought…) that are never recommended back"
-                                    + " to them: the most recent ones, as 64-bit hashes.");
+                                    + " to them: the most recent ones, as 32-bit hashes.");
 
     public static final ConfigOption<Duration> RECOMMEND_WINDOW =
             ConfigOptions.key("portrait.recommend.window")
