@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
+import io.portrait.config.PortraitConfig;
 import io.portrait.profile.ProfileDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,30 @@ public final class ApiServer implements AutoCloseable {
                                         }
                                     });
                         });
+    }
+
+    /**
+     * The server over {@code config}'s Redis, with live statistics from its Kafka when {@code
+     * withKafka}; {@code token} null only for the demo.
+     */
+    public static ApiServer over(PortraitConfig config, String token, boolean withKafka) {
+        LiveStats stats =
+                withKafka
+                        ? new LiveStats(
+                                        config.kafkaClientProperties(),
+                                        config.eventsTopic(),
+                                        config.dlqTopic(),
+                                        config.alertsTopic(),
+                                        java.time.Duration.ofSeconds(2))
+                                .start()
+                        : null;
+        return new ApiServer(
+                new ProfileReader(
+                        io.portrait.config.RedisAddress.parse(config.redisUrl(), "--redis-url"),
+                        io.portrait.config.RedisAddress.passwordFromEnvironment()),
+                token,
+                stats,
+                Clock.systemUTC());
     }
 
     /** Starts listening on {@code host:port} (port 0: any free port); returns the bound port. */

@@ -1,15 +1,11 @@
 package io.portrait.cli;
 
 import io.portrait.api.ApiServer;
-import io.portrait.api.LiveStats;
-import io.portrait.api.ProfileReader;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -61,22 +57,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         PortraitConfig config = settings.toConfig(Map.of());
         RedisAddress redis = RedisAddress.parse(config.redisUrl(), "--redis-url");
-        LiveStats stats =
-                settings.kafkaBootstrap == null
-                        ? null
-                        : new LiveStats(
-                                        config.kafkaClientProperties(),
-                                        config.eventsTopic(),
-                                        config.dlqTopic(),
-                                        config.alertsTopic(),
-                                        Duration.ofSeconds(2))
-                                .start();
-        ApiServer server =
-                new ApiServer(
-                        new ProfileReader(redis, RedisAddress.passwordFromEnvironment()),
-                        token,
-                        stats,
-                        Clock.systemUTC());
+        ApiServer server = ApiServer.over(config, token, settings.kafkaBootstrap != null);
         int bound = server.start(host, port);
         System.out.println(
                 "api: http://" + displayHost(host) + ":" + bound + "/ (redis " + redis + ")");

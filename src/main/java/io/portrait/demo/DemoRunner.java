@@ -3,8 +3,6 @@ package io.portrait.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portrait.PortraitJob;
 import io.portrait.api.ApiServer;
-import io.portrait.api.LiveStats;
-import io.portrait.api.ProfileReader;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
@@ -148,7 +146,7 @@ public final class DemoRunner {
                             + " s)");
 
             if (options.apiPort() >= 0) {
-                ApiServer api = startApi(config, redis);
+                ApiServer api = startApi(config);
                 resources.add(0, api);
                 out.println(
                         "  api:       http://localhost:"
@@ -210,21 +208,8 @@ public final class DemoRunner {
     }
 
     /** The read API on localhost without a token: the demo is the one place that runs so. */
-    private ApiServer startApi(PortraitConfig config, RedisAddress redis) {
-        LiveStats stats =
-                new LiveStats(
-                                config.kafkaClientProperties(),
-                                config.eventsTopic(),
-                                config.dlqTopic(),
-                                config.alertsTopic(),
-                                Duration.ofSeconds(2))
-                        .start();
-        ApiServer api =
-                new ApiServer(
-                        new ProfileReader(redis, RedisAddress.passwordFromEnvironment()),
-                        null,
-                        stats,
-                        Clock.systemUTC());
+    private ApiServer startApi(PortraitConfig config) {
+        ApiServer api = ApiServer.over(config, null, true);
         try {
             api.start("127.0.0.1", options.apiPort());
         } catch (RuntimeException e) {

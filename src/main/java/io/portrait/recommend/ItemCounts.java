@@ -45,14 +45,7 @@ public final class ItemCounts extends KeyedProcessFunction<String, ItemSignal, I
             count += s.weight;
             c.count = count;
             c.ts = at;
-            long timer = Similarity.retentionTimer(at, ttl);
-            if (timer != c.timer) {
-                if (c.timer != 0) {
-                    ctx.timerService().deleteEventTimeTimer(c.timer);
-                }
-                ctx.timerService().registerEventTimeTimer(timer);
-                c.timer = timer;
-            }
+            c.timer = Similarity.rearm(ctx.timerService(), c.timer, at, ttl);
             state.update(c);
             s.count = count;
             out.collect(s);

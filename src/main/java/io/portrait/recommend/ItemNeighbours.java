@@ -47,15 +47,12 @@ public final class ItemNeighbours extends KeyedProcessFunction<String, ItemSigna
         } else {
             add(n, s.other, s.weight, s.count, s.ts, settings.candidates(), halfLife);
         }
-        long last = Math.max(n.selfTs, s.ts);
-        long timer = Similarity.retentionTimer(last, settings.itemTtl().toMillis());
-        if (timer != n.timer) {
-            if (n.timer != 0) {
-                ctx.timerService().deleteEventTimeTimer(n.timer);
-            }
-            ctx.timerService().registerEventTimeTimer(timer);
-            n.timer = timer;
-        }
+        n.timer =
+                Similarity.rearm(
+                        ctx.timerService(),
+                        n.timer,
+                        Math.max(n.selfTs, s.ts),
+                        settings.itemTtl().toMillis());
         state.update(n);
     }
 

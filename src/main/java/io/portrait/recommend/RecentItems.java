@@ -67,14 +67,7 @@ public final class RecentItems extends KeyedProcessFunction<String, Event, ItemS
         }
         out.collect(ItemSignal.lookup(item, e.userId(), w, t, e.type().wireName()));
         remember(s, item, w, t, ttl, settings.recentItems());
-        long timer = Similarity.retentionTimer(s.lastTs, ttl);
-        if (timer != s.timer) {
-            if (s.timer != 0) {
-                ctx.timerService().deleteEventTimeTimer(s.timer);
-            }
-            ctx.timerService().registerEventTimeTimer(timer);
-            s.timer = timer;
-        }
+        s.timer = Similarity.rearm(ctx.timerService(), s.timer, s.lastTs, ttl);
         state.update(s);
     }
 

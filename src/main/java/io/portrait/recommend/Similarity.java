@@ -30,6 +30,26 @@ public final class Similarity {
         return Math.min(a, b);
     }
 
+    /**
+     * Moves a key's single retention timer to the day after {@code lastTs + ttl}: deletes the one
+     * at {@code current} (0: none) and registers the new one if the day changed. Returns the timer
+     * now registered, for the caller's state.
+     */
+    public static long rearm(
+            org.apache.flink.streaming.api.TimerService timers,
+            long current,
+            long lastTs,
+            long ttl) {
+        long next = retentionTimer(lastTs, ttl);
+        if (next != current) {
+            if (current != 0) {
+                timers.deleteEventTimeTimer(current);
+            }
+            timers.registerEventTimeTimer(next);
+        }
+        return next;
+    }
+
     /** Rounds a retention timer up to whole days, so a user or item has one timer per day. */
     public static long retentionTimer(long lastTs, long ttlMillis) {
         long day = 86_400_000L;
