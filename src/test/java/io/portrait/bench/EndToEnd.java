@@ -100,7 +100,8 @@ public final class EndToEnd {
                             Map.of(
                                     "portrait.anomaly.enabled", "false",
                                     "portrait.predict.enabled", "false",
-                                    "portrait.segment.enabled", "false"));
+                                    "portrait.segment.enabled", "false",
+                                    "portrait.recommend.enabled", "false"));
             Drain pipeline = b.drain("pipeline", Map.of());
             Latency latency = b.latency(pipeline.eps() / 2, latencySeconds);
             b.report(events, users, raw, spine, pipeline, latency);
@@ -454,7 +455,8 @@ public final class EndToEnd {
                         + " pipeline: + LSTM step on every event (ONNX Runtime), online k-means"
                         + " segment + centroid loop, CEP (account_takeover, refund_abuse), keyed"
                         + " detectors and dynamic rules on all events, alert suppression, alerts to"
-                        + " Kafka and Redis, risk; no sampling");
+                        + " Kafka and Redis, risk, item-item recommendations (co-occurrence, item"
+                        + " neighbours, per-user lists); no sampling");
         String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n";
         Path results = Path.of("bench/results");
         Files.createDirectories(results);
