@@ -604,7 +604,7 @@ public final class PortraitOptions {
     public static final ConfigOption<Integer> RECOMMEND_RECENT_ITEMS =
             ConfigOptions.key("portrait.recommend.recent-items")
                     .intType()
-                    .defaultValue(20)
+                    .defaultValue(5)
                     .withDescription(
                             "A user's most recent distinct items that pair with a new one.");
 
@@ -619,7 +619,7 @@ public final class PortraitOptions {
     public static final ConfigOption<Duration> RECOMMEND_WINDOW =
             ConfigOptions.key("portrait.recommend.window")
                     .durationType()
-                    .defaultValue(Duration.ofDays(3))
+                    .defaultValue(Duration.ofDays(1))
                     .withDescription(
                             "Two items of one user co-occur if touched within this much event time.");
 

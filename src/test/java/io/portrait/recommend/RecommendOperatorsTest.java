@@ -71,7 +71,7 @@ class RecommendOperatorsTest {
             assertThat(value(h, "u1", Descriptors.recentItems()).items)
                     .containsExactly("i7", "i8", "i9", "i10", "i11");
 
-            // Outside the co-occurrence window (3 d): no pairs; a bot-flagged event or one without
+            // Outside the co-occurrence window (1 d): no pairs; a bot-flagged event or one without
             // an item: nothing at all.
             h.processElement(view("u1", "late", T0 + 5 * DAY), T0);
             assertThat(count(h.extractOutputValues(), ItemSignal.PAIR)).isEqualTo(2 * (10 + 35));
