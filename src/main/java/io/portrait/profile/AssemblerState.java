@@ -30,6 +30,12 @@ public class AssemblerState {
     /** The user's latest recommendations (kept: every document carries them), or null. */
     public io.portrait.recommend.RecommendationPart recommendations;
 
+    /**
+     * Processing time until which parts of an erased user that were already on their way (an alert,
+     * a recommendation list) are dropped; 0 otherwise. Only this marker is kept after an erase.
+     */
+    public long erasedUntil;
+
     /** Version of the last document written (named by risk patches). */
     public long lastVersion;
 

@@ -42,6 +42,9 @@ public final class ProfileAssembler
         extends KeyedBroadcastProcessFunction<String, ProfilePart, ControlMessage, ProfileRecord>
         implements CheckpointedFunction {
 
+    /** How long after an erase late parts of the user are dropped (processing time). */
+    static final long ERASE_GRACE_MILLIS = 60_000;
+
     private final Duration defaultInterval;
     private final long configuredEpoch;
     private final Money money;
@@ -116,7 +119,12 @@ public final class ProfileAssembler
                     ctx.timerService().deleteEventTimeTimer(Long.MAX_VALUE);
                 }
             }
-            state.clear();
+            // Keep only a marker for a minute, so a risk or recommendation part already on its
+            // way (other paths than the erase's) cannot bring the user back.
+            AssemblerState marker = new AssemblerState();
+            marker.erasedUntil = ctx.timerService().currentProcessingTime() + ERASE_GRACE_MILLIS;
+            state.update(marker);
+            ctx.timerService().registerProcessingTimeTimer(marker.erasedUntil);
             recent.forget(part.userId);
             ctx.output(
                     Descriptors.CHANGES,
@@ -141,6 +149,12 @@ public final class ProfileAssembler
         boolean stored = st != null;
         if (st == null) {
             st = new AssemblerState();
+        }
+        if (st.erasedUntil > 0) {
+            if (part.core == null && ctx.timerService().currentProcessingTime() < st.erasedUntil) {
+                return; // a late group of the erased user
+            }
+            st.erasedUntil = 0; // a new event: the user starts again from the version floor
         }
         String user = ctx.getCurrentKey();
         java.util.function.Consumer<ProfileChange> changes =

@@ -21,6 +21,9 @@ import org.apache.flink.util.Collector;
  * recommendation log (side output) for offline evaluation.
  */
 public final class Recommender extends KeyedProcessFunction<String, NeighbourList, ProfilePart> {
+    /** How long (event time) after an erase lists from before it are dropped. */
+    static final long ERASE_GRACE_MILLIS = 86_400_000L;
+
     private final PortraitConfig.Recommend settings;
     private final long halfLife;
     private transient ValueState<RecommenderState> state;
@@ -39,12 +42,20 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
     public void processElement(NeighbourList n, Context ctx, Collector<ProfilePart> out)
             throws Exception {
         if (n.erase) {
-            state.clear();
+            // Forget everything but a marker: lists of the user's earlier events may still be on
+            // their way through the item stages and must not bring the candidates back. The
+            // marker goes a day of event time later.
+            RecommenderState marker = new RecommenderState();
+            marker.erasedAt = n.ts;
+            state.update(marker);
+            ctx.timerService().registerEventTimeTimer(n.ts + ERASE_GRACE_MILLIS);
             return;
         }
         RecommenderState s = state.value();
         if (s == null) {
             s = new RecommenderState();
+        } else if (n.ts <= s.erasedAt) {
+            return; // from before the erase
         }
         apply(s, n, settings.candidates(), settings.touchedMemory(), halfLife);
         RecommendationPart top = top(s, settings.topN());
@@ -58,6 +69,21 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
             ctx.output(Descriptors.RECOMMENDATION_LOG, new RecommendationLog(n.userId, top));
         }
         state.update(s);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ProfilePart> out)
+            throws Exception {
+        RecommenderState s = state.value();
+        if (s == null || s.erasedAt == Long.MIN_VALUE) {
+            return;
+        }
+        if (s.items.length == 0 && s.touched.length == 0) {
+            state.clear(); // still only the marker
+        } else {
+            s.erasedAt = Long.MIN_VALUE; // the user came back meanwhile
+            state.update(s);
+        }
     }
 
     /** Folds one neighbour list into the user's candidates. */

@@ -24,5 +24,11 @@ public class RecommenderState {
     /** Hash of the item ids of the last list sent (to send only changes). */
     public long sent;
 
+    /**
+     * Event time of the user's erase: neighbour lists of earlier events, still on their way through
+     * the item stages, are dropped. {@code Long.MIN_VALUE} when the user was not erased.
+     */
+    public long erasedAt = Long.MIN_VALUE;
+
     public RecommenderState() {}
 }

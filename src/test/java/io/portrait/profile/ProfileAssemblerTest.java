@@ -144,6 +144,8 @@ class ProfileAssemblerTest {
             erased.version = 3;
             erased.erased = true;
             h.processElement(ProfilePart.core("u1", erased), T0);
+            assertThat(onlyState(h, "u1").recommendations).isNull();
+            h.setProcessingTime(20_000 + ProfileAssembler.ERASE_GRACE_MILLIS);
             assertThat(Harnesses.keysWithState(h, "assembler")).isZero();
         }
     }
@@ -209,6 +211,19 @@ class ProfileAssemblerTest {
         }
     }
 
+    static AssemblerState onlyState(
+            KeyedBroadcastOperatorTestHarness<String, ProfilePart, ControlMessage, ProfileRecord> h,
+            String user)
+            throws Exception {
+        var backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(user);
+        return backend.getPartitionedState(
+                        org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                        org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
+                        Descriptors.assemblerState())
+                .value();
+    }
+
     @Test
     void eraseWritesATombstoneAtOnce() throws Exception {
         try (var h = harness(100, null)) {
@@ -222,9 +237,22 @@ class ProfileAssemblerTest {
             ProfileRecord last = h.extractOutputValues().get(1);
             assertThat(last.erased()).isTrue();
             assertThat(last.json()).isEqualTo("{\"epoch\":100,\"version\":3,\"erased\":true}");
+            assertThat(h.numEventTimeTimers()).isZero();
+            // An alert and a recommendation list of the user, already on their way when the erase
+            // came (other paths), are dropped: no patch, nothing of the user kept.
+            h.processElement(alert("u1", "high", T0), T0);
+            ProfilePart late = new ProfilePart();
+            late.userId = "u1";
+            late.recommendations = io.portrait.testing.TestRecommendations.of(T0, "i1");
+            h.processElement(late, T0);
+            assertThat(h.extractOutputValues()).hasSize(2);
+            AssemblerState marker = onlyState(h, "u1");
+            assertThat(marker.risk).isNull();
+            assertThat(marker.recommendations).isNull();
+            // A minute later the marker goes too: nothing is left.
+            h.setProcessingTime(10_000 + ProfileAssembler.ERASE_GRACE_MILLIS);
             assertThat(Harnesses.keysWithState(h, Descriptors.assemblerState().getName())).isZero();
             assertThat(h.numProcessingTimeTimers()).isZero();
-            assertThat(h.numEventTimeTimers()).isZero();
             assertThat(h.getSideOutput(Descriptors.CHANGES))
                     .extracting(r -> r.getValue().kind() + "@" + r.getValue().profileVersion())
                     .containsExactly("erased@3");

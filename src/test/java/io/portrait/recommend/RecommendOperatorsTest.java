@@ -211,7 +211,23 @@ class RecommendOperatorsTest {
                             p -> assertThat(p.recommendations.items.length).isLessThanOrEqualTo(3));
 
             h.processElement(NeighbourList.erase("u1", T0 + 100), T0);
+            int afterErase = h.extractOutputValues().size();
+            // A list of an event from before the erase, still on its way: dropped.
+            h.processElement(list("u1", "old", "view", 1, T0 + 50, "o1", 0.9), T0);
+            assertThat(h.extractOutputValues()).hasSize(afterErase);
+            assertThat(value(h, "u1", Descriptors.recommender()).items).isEmpty();
+            // The marker goes a day (event time) later.
+            h.processWatermark(T0 + 100 + DAY);
             assertThat(Harnesses.keysWithState(h, "recommender")).isZero();
+            // A user who comes back after an erase gets lists again.
+            h.processElement(NeighbourList.erase("u2", T0), T0);
+            h.processElement(list("u2", "new", "view", 1, T0 + 1, "n1", 0.9), T0);
+            assertThat(
+                            h.extractOutputValues()
+                                    .get(h.extractOutputValues().size() - 1)
+                                    .recommendations
+                                    .items)
+                    .containsExactly("n1");
         }
     }
 }
