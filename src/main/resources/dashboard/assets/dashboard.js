@@ -222,8 +222,28 @@ function renderProfile(p) {
     ["distance", seg.distance], ["segment model", seg.model_version],
     ["risk score", risk.score, "risk.score"], ["alerts (30 d)", risk.alerts_30d], ["bot score", risk.bot_score],
   ]);
+  renderRecommendations(p.recommendations);
   renderRhythm(act.hour_of_week || [], act.tz);
   $("profile").hidden = false;
+}
+
+const VERBS = { view: "viewed", click: "clicked", add_to_cart: "added to cart", purchase: "bought",
+  like: "liked", share: "shared" };
+
+function renderRecommendations(recs) {
+  const list = $("recommendations");
+  list.replaceChildren();
+  const items = (recs && recs.items) || [];
+  if (items.length === 0) {
+    list.append(el("li", { class: "note" }, "none yet"));
+    return;
+  }
+  for (const r of items) {
+    const because = r.because || {};
+    list.append(el("li", { "data-recommendation": r.item_id },
+      el("span", {}, r.item_id + " "), el("span", { class: "why" },
+        `${fmt(r.score, 3)} · because you ${VERBS[because.action] || "touched"} ${because.item_id}`)));
+  }
 }
 
 function renderRhythm(hours, tz) {

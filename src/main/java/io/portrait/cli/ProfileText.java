@@ -160,6 +160,21 @@ final class ProfileText {
                             + pred.path("model_version").asText()
                             + ")");
         }
+        JsonNode recs = p.path("recommendations").path("items");
+        if (recs.size() > 0) {
+            StringBuilder r = new StringBuilder();
+            for (int i = 0; i < Math.min(5, recs.size()); i++) {
+                JsonNode x = recs.get(i);
+                r.append(i == 0 ? "" : ", ")
+                        .append(x.path("item_id").asText())
+                        .append(" (")
+                        .append(x.path("because").path("action").asText("touched"))
+                        .append(" ")
+                        .append(x.path("because").path("item_id").asText())
+                        .append(")");
+            }
+            line(b, "recommended", r + (recs.size() > 5 ? " …" : ""));
+        }
         JsonNode risk = p.path("risk");
         line(
                 b,

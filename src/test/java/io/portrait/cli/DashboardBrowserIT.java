@@ -125,6 +125,18 @@ class DashboardBrowserIT {
             profile.path("interests").fieldNames().forEachRemaining(expected::add);
             assertThat(interests).containsExactlyInAnyOrderElementsOf(expected);
             assertThat(page.findElements(By.cssSelector("#rhythm .cell"))).hasSize(168);
+            List<String> recommended =
+                    page
+                            .findElements(
+                                    By.cssSelector("#recommendations li[data-recommendation]"))
+                            .stream()
+                            .map(e -> e.getAttribute("data-recommendation"))
+                            .toList();
+            List<String> expectedRecs = new java.util.ArrayList<>();
+            profile.path("recommendations")
+                    .path("items")
+                    .forEach(i -> expectedRecs.add(i.path("item_id").asText()));
+            assertThat(recommended).isEqualTo(expectedRecs);
             JsonNode segment = profile.path("segment");
             assertThat(segment.path("id").isInt()).as("assigned a segment: " + segment).isTrue();
             assertThat(field(page, "segment"))

@@ -21,6 +21,7 @@ class ProfileTextTest {
                         core,
                         null,
                         null,
+                        io.portrait.testing.TestRecommendations.of(core.lastSeen, "i-7", "i-9"),
                         0,
                         core.lastSeen,
                         config.money(),
@@ -35,6 +36,7 @@ class ProfileTextTest {
         assertThat(text).contains("  activity ").contains("tz Europe/London");
         assertThat(text).contains("  propensity   conversion ");
         assertThat(text).contains("  risk         score 0.25 · 2 alerts in 30 d");
+        assertThat(text).contains("  recommended  i-7 (view seed), i-9 (view seed)");
         assertThat(text).doesNotContain("segment").doesNotContain("predictions");
         assertThat(ProfileText.render(ProfileDocument.tombstone(1L, 9)))
                 .startsWith("erased (version 9)");
