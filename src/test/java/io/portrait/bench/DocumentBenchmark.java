@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The profile assembler's per-document work, which the end-to-end profile found dominant: the whole
  * render of a user's document (features after 200 events), the propensity's credible interval
  * solved from scratch (before) and through the per-shape cache (after), doubles written with
- * Double.toString (before) and Jackson's Schubfach writer (after), and parsing one event.
+ * Double.toString (before) and Jackson's Schubfach writer (after), numbers rounded through
+ * BigDecimal (before) and the fast path (after), and parsing one event.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,6 +46,7 @@ public class DocumentBenchmark {
     EventParser parser;
     byte[] event;
     final double[] numbers = new double[40];
+    final double[] raw = new double[40];
     final JsonFactory plain = new JsonFactory();
     final JsonFactory fast =
             JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
@@ -56,6 +58,7 @@ public class DocumentBenchmark {
         Random r = new Random(5);
         for (int i = 0; i < numbers.length; i++) {
             numbers[i] = Math.round(r.nextDouble() * 1e4) / 1e4;
+            raw[i] = r.nextDouble() * Math.pow(10, r.nextInt(4));
         }
         parser = new EventParser(config);
         event =
@@ -124,6 +127,26 @@ public class DocumentBenchmark {
             g.writeEndArray();
         }
         return w.getBuffer().length();
+    }
+
+    /** Before: 40 numbers rounded through BigDecimal (Double.toString, setScale). */
+    @Benchmark
+    public double roundWithBigDecimal() {
+        double sum = 0;
+        for (int i = 0; i < raw.length; i++) {
+            sum += ProfileDocument.roundExactly(raw[i], 1 + (i & 3));
+        }
+        return sum;
+    }
+
+    /** After: the same 40 through the fast path (same results; ProfileDocumentRoundTest). */
+    @Benchmark
+    public double roundFastPath() {
+        double sum = 0;
+        for (int i = 0; i < raw.length; i++) {
+            sum += ProfileDocument.round(raw[i], 1 + (i & 3));
+        }
+        return sum;
     }
 
     final EventParser.Source source = new EventParser.Source("portrait.events", 0, 1L);
