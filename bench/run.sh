@@ -4,7 +4,9 @@
 # plain consumer, the job's spine and the whole pipeline draining the topic (MiniCluster, RocksDB,
 # incremental exactly-once checkpoints every 10 s), and send -> Redis latency at half the
 # pipeline's throughput. Prints a table; writes bench/results/latest.json and a dated copy.
-# Usage: bench/run.sh [events=2000000] [users=200000] [latency seconds=60] [portrait.key=value ...]
+# Usage: bench/run.sh [events=2000000] [users=200000] [latency seconds=60] [key=value ...]
+# (portrait.* keys go to the job, bench.latency-rate=N paces the latency run at N events/s instead
+# of half the pipeline's throughput, any other key to Flink's configuration)
 # Extra JVM options (e.g. a JFR recording) in BENCH_JAVA_OPTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

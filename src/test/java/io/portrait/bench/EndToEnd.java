@@ -56,10 +56,13 @@ import redis.clients.jedis.JedisPubSub;
  * <p>Usage: EndToEnd [events=2000000] [users=200000] [latency seconds=60] [key=value ...] — the
  * key=value pairs are settings applied to every run and recorded in the results: portrait.* keys to
  * the job (e.g. portrait.redis.flush-interval=20 ms), others to Flink's configuration (e.g.
- * state.backend.rocksdb.timer-service.factory=HEAP).
+ * state.backend.rocksdb.timer-service.factory=HEAP), except bench.latency-rate=N, which paces the
+ * latency run at N events/s instead of half the pipeline's throughput (to compare two settings at
+ * one load).
  */
 public final class EndToEnd {
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String LATENCY_RATE = "bench.latency-rate";
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final Duration CHECKPOINTS = Duration.ofSeconds(10);
 
@@ -103,7 +106,9 @@ public final class EndToEnd {
                                     "portrait.segment.enabled", "false",
                                     "portrait.recommend.enabled", "false"));
             Drain pipeline = b.drain("pipeline", Map.of());
-            Latency latency = b.latency(pipeline.eps() / 2, latencySeconds);
+            String fixedRate = b.settings.get(LATENCY_RATE);
+            double rate = fixedRate == null ? pipeline.eps() / 2 : Double.parseDouble(fixedRate);
+            Latency latency = b.latency(rate, latencySeconds);
             b.report(events, users, raw, spine, pipeline, latency);
         }
         System.exit(0);
@@ -133,7 +138,7 @@ public final class EndToEnd {
         Configuration flink = LocalFlink.configuration(work.resolve(name), CHECKPOINTS, 2);
         settings.forEach(
                 (k, v) -> {
-                    if (!k.startsWith("portrait.")) {
+                    if (!k.startsWith("portrait.") && !k.equals(LATENCY_RATE)) {
                         flink.setString(k, v);
                     }
                 });
