@@ -30,6 +30,9 @@ public final class ProfileDocument {
 
     private static final double DAY_MILLIS = 86_400_000d;
 
+    /** Powers of ten for the fast path of {@link #round}. */
+    private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+
     private ProfileDocument() {}
 
     /** Next-action classes shown in a profile: the most likely ones, at most this many. */
@@ -347,8 +350,6 @@ public final class ProfileDocument {
         }
         return roundExactly(v, places);
     }
-
-    private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
 
     /** The definition {@link #round} keeps to: HALF_EVEN on the shortest decimal of v. */
     public static double roundExactly(double v, int places) {
