@@ -88,12 +88,52 @@ public final class PortraitJob {
                         .uid("kafka-control-source")
                         .setParallelism(1);
 
-        Pipeline.Outputs out = Pipeline.build(ingested, controlRecords, config);
+        // The CEP loop: CEP's raw matches go out to portrait.alerts.cep and come back into the user
+        // operator, which suppresses them, adds them to the risk and publishes them. A loop input
+        // never holds back event time (end-of-time watermarks). A run bounded by
+        // portrait.kafka.stop-at-end reads it only up to its end at start, like the control topic,
+        // so CEP matches of that run are published by the next run (documented).
+        DataStream<io.portrait.anomaly.Alert> cepIn = null;
+        if (config.anomaly().enabled()) {
+            KafkaSourceBuilder<io.portrait.anomaly.Alert> cepBuilder =
+                    KafkaSource.<io.portrait.anomaly.Alert>builder()
+                            .setProperties(config.kafkaClientProperties())
+                            .setBootstrapServers(config.kafkaBootstrap())
+                            .setTopics(config.alertsCepTopic())
+                            .setGroupId(config.kafkaGroupId() + "-alerts-cep")
+                            .setStartingOffsets(
+                                    OffsetsInitializer.committedOffsets(
+                                            OffsetResetStrategy.EARLIEST))
+                            .setDeserializer(new io.portrait.ingest.AlertDeserializer());
+            if (config.kafkaStopAtEnd()) {
+                cepBuilder.setBounded(OffsetsInitializer.latest());
+            }
+            cepIn =
+                    env.fromSource(
+                                    cepBuilder.build(),
+                                    ControlWatermarks.endOfTime(),
+                                    "Kafka CEP alerts")
+                            .uid("kafka-alerts-cep-source");
+        }
+
+        Pipeline.Outputs out = Pipeline.build(ingested, controlRecords, cepIn, config);
+        if (out.cepAlerts() != null) {
+            out.cepAlerts()
+                    .sinkTo(kafkaSink(config, new AlertSerializer(config.alertsCepTopic())))
+                    .uid("alerts-cep-sink")
+                    .name("Kafka CEP alerts (loop)");
+        }
 
         out.profiles()
                 .sinkTo(RedisSink.builder().fromConfig(config).build())
                 .uid("redis-profile-sink")
                 .name("Redis profiles");
+        if (out.recommendations() != null) {
+            out.recommendations()
+                    .sinkTo(RedisSink.builder().fromConfig(config).build())
+                    .uid("redis-recommendations-sink")
+                    .name("Redis recommendations");
+        }
         out.deadLetters()
                 .sinkTo(kafkaSink(config, new DeadLetterSerializer(config.dlqTopic())))
                 .uid("dlq-sink")

@@ -23,11 +23,13 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 /**
- * The control stream must not hold back event time. The job runs unbounded against a live control
- * topic that holds one invalid and one valid record and then stays silent. Event-time timers
- * downstream of the control join must still fire: the de-duplication horizon (10 s here) expires an
- * event id only through an event-time timer, so a re-sent event is counted again only if the
- * watermark got past it. Bounded test inputs (which end with a MAX watermark) would hide this bug.
+ * Loop and control inputs must not hold back event time. The job runs unbounded against a live
+ * control topic that holds one invalid and one valid record and then stays silent, and a CEP loop
+ * topic ({@code portrait.alerts.cep}) that is empty until CEP writes to it. Event-time timers of
+ * the user operator must still fire: a silent user's silence updates (every 10 s of event time
+ * here) come only from its timer, so its document reaches revision 4 only if the watermark got past
+ * them. CEP must fire too, and its match must come back through the loop to portrait.alerts.
+ * Bounded test inputs (which end with a MAX watermark) would hide this bug.
  */
 class ControlStreamITCase extends PortraitITCase {
 
@@ -35,13 +37,16 @@ class ControlStreamITCase extends PortraitITCase {
         return eventJson(id, user, "view", ts);
     }
 
-    static long total(String user) throws Exception {
+    static JsonNode doc(String user) throws Exception {
         try (Jedis j = RedisConnections.open(services.redis.address(), "test", 5000)) {
             String doc = j.get(RedisKeys.profile(user));
-            return doc == null
-                    ? 0
-                    : new ObjectMapper().readTree(doc).get("counts").get("total").asLong();
+            return doc == null ? null : new ObjectMapper().readTree(doc);
         }
+    }
+
+    static long total(String user) throws Exception {
+        JsonNode d = doc(user);
+        return d == null ? 0 : d.get("counts").get("total").asLong();
     }
 
     @Test
@@ -50,20 +55,30 @@ class ControlStreamITCase extends PortraitITCase {
                 services.config(
                         Map.of(
                                 "portrait.dedup.horizon", "10 s",
-                                "portrait.dedup.cleanup-interval", "1 s",
+                                "portrait.predict.silence-tick", "10 s",
                                 "portrait.ingest.idleness", "2 s",
-                                "portrait.profile.coalesce-interval", "100 ms"));
+                                "portrait.flush.interval", "100 ms"));
         long t0 = System.currentTimeMillis() - Duration.ofMinutes(10).toMillis();
         try (KafkaProducer<byte[], byte[]> p = services.producer()) {
-            send(p, Topics.CONTROL, "setting:profile.coalesce-interval", "{not json");
+            send(p, Topics.CONTROL, "setting:flush.interval", "{not json");
             send(
                     p,
                     Topics.CONTROL,
-                    "setting:profile.coalesce-interval",
-                    "{\"kind\":\"setting\",\"id\":\"profile.coalesce-interval\",\"version\":1,"
+                    "setting:flush.interval",
+                    "{\"kind\":\"setting\",\"id\":\"flush.interval\",\"version\":1,"
                             + "\"payload\":{\"value\":\"50 ms\"}}");
-            // Phase 1: the probe event, then a minute of traffic on both partitions.
+            // Phase 1: the probe event, an account takeover, then a minute of traffic on both
+            // partitions.
             send(p, Topics.EVENTS, "probe", event("probe-1", "probe", t0));
+            for (int i = 0; i < 3; i++) {
+                send(
+                        p,
+                        Topics.EVENTS,
+                        "ato",
+                        eventJson("ato-f" + i, "ato", "login_failed", t0 + i));
+            }
+            send(p, Topics.EVENTS, "ato", eventJson("ato-l", "ato", "login", t0 + 10));
+            send(p, Topics.EVENTS, "ato", eventJson("ato-p", "ato", "password_change", t0 + 20));
             for (int i = 1; i <= 60; i++) {
                 String user = "filler-" + (i % 8);
                 send(p, Topics.EVENTS, user, event("f-" + i, user, t0 + i * 1000L));
@@ -79,24 +94,52 @@ class ControlStreamITCase extends PortraitITCase {
                     .untilAsserted(
                             () ->
                                     assertThat(Summary.profileTotals(services.redis.address())[1])
-                                            .isEqualTo(61));
+                                            .isEqualTo(66));
             assertThat(total("probe")).isEqualTo(1);
-            // Give the periodic watermark time to reach the keyed operators (200 ms cadence).
-            Thread.sleep(3000);
+            // The watermark passes the probe's 10 s ticks: a silence update (only the probe's
+            // event-time timer can write it: same version, a new revision).
+            await().atMost(Duration.ofMinutes(1))
+                    .untilAsserted(
+                            () -> {
+                                JsonNode probe = doc("probe");
+                                assertThat(probe.get("revision").asLong())
+                                        .as("silence updates fired by event-time timers")
+                                        .isGreaterThanOrEqualTo(1);
+                                assertThat(probe.get("version").asLong()).isEqualTo(1);
+                            });
+            // CEP matched, and its alert came back through the loop topic to portrait.alerts.
+            await().atMost(Duration.ofMinutes(1))
+                    .untilAsserted(
+                            () ->
+                                    assertThat(
+                                                    Summary.readAll(
+                                                                    config.kafkaBootstrap(),
+                                                                    Topics.ALERTS)
+                                                            .stream()
+                                                            .map(r -> new String(r.value()))
+                                                            .toList())
+                                            .anySatisfy(
+                                                    a ->
+                                                            assertThat(a)
+                                                                    .contains(
+                                                                            "\"rule\":\"account_takeover\"",
+                                                                            "\"user_id\":\"ato\"")));
+            assertThat(doc("ato").get("risk").get("alerts_30d").asInt())
+                    .as("the looped alert reached the user's risk")
+                    .isEqualTo(1);
 
-            // Phase 2: the same probe event again, 60 s of event time after it.
+            // Phase 2: the probe id again, behind a newer event of the user by more than the
+            // 10 s horizon: counted again (documented).
             try (KafkaProducer<byte[], byte[]> p = services.producer()) {
-                send(p, Topics.EVENTS, "probe", event("probe-1", "probe", t0));
                 send(p, Topics.EVENTS, "probe", event("probe-2", "probe", t0 + 61_000));
+                send(p, Topics.EVENTS, "probe", event("probe-1", "probe", t0));
                 p.flush();
             }
             await().atMost(Duration.ofMinutes(1))
                     .untilAsserted(
                             () ->
                                     assertThat(total("probe"))
-                                            .as(
-                                                    "the id expired through an event-time timer, so the"
-                                                            + " re-sent event counts again")
+                                            .as("an id older than the horizon counts again")
                                             .isEqualTo(3));
 
             List<ConsumerRecord<byte[], byte[]>> controlDlq =

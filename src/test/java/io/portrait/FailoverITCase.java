@@ -58,7 +58,7 @@ class FailoverITCase extends PortraitITCase {
                                 "portrait.topics.changes", name + ".changes",
                                 "portrait.topics.control", name + ".control",
                                 "portrait.topics.control-dlq", name + ".control-dlq",
-                                "portrait.profile.coalesce-interval", "200 ms"));
+                                "portrait.flush.interval", "200 ms"));
         EmbeddedKafka.createPortraitTopics(config, 2, (short) 1);
         try (Jedis j = RedisConnections.open(services.redis.address(), "test", 5000)) {
             j.flushAll();

@@ -74,7 +74,7 @@ class KafkaSecurityITCase {
                                                 kafka.bootstrapServers(),
                                         "portrait.kafka.properties-file", props.toString(),
                                         "portrait.redis.url", redis.url(),
-                                        "portrait.profile.coalesce-interval", "100 ms"));
+                                        "portrait.flush.interval", "100 ms"));
 
         // Without the settings the broker refuses the client.
         try (Admin plain =

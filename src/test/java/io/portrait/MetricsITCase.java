@@ -103,7 +103,7 @@ class MetricsITCase {
                                                             0.0)
                                                     > 0
                                             && names.contains(
-                                                    "flink_taskmanager_job_task_operator_core_features_rocksdb_estimate_live_data_size");
+                                                    "flink_taskmanager_job_task_operator_user_rocksdb_estimate_live_data_size");
                                 });
 
                 JsonNode dashboard =

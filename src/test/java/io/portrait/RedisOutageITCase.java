@@ -33,8 +33,7 @@ class RedisOutageITCase extends PortraitITCase {
 
     @Test
     void anOutageBackPressuresAndLosesNothing() throws Exception {
-        PortraitConfig config =
-                services.config(Map.of("portrait.profile.coalesce-interval", "200 ms"));
+        PortraitConfig config = services.config(Map.of("portrait.flush.interval", "200 ms"));
         long now = System.currentTimeMillis();
         AtomicLong clock = new AtomicLong(now - Duration.ofHours(2).toMillis());
         TrafficGenerator gen = new TrafficGenerator(99, 1_000, () -> clock.addAndGet(200), 0, 0.02);

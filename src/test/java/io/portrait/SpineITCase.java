@@ -46,8 +46,7 @@ class SpineITCase extends PortraitITCase {
 
     @Test
     void everyValidEventCountedOnceEveryBadOneInTheDlq() throws Exception {
-        PortraitConfig config =
-                services.config(Map.of("portrait.profile.coalesce-interval", "200 ms"));
+        PortraitConfig config = services.config(Map.of("portrait.flush.interval", "200 ms"));
 
         // Event times spread over the last six hours, as a live system would see them.
         long now = System.currentTimeMillis();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portrait.config.Money;
 import io.portrait.config.PortraitConfig;
-import io.portrait.control.ControlMessage;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import org.apache.flink.cep.CEP;
 import org.apache.flink.cep.functions.PatternProcessFunction;
 import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -24,7 +22,7 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The CEP stage: every pattern of {@link Patterns} over the enriched events of each user (event
+ * The CEP stage: the patterns of {@link Patterns} over the enriched events of each user (event
  * time), each match turned into an explainable {@link Alert} — the evidence event ids and the
  * values compared with their thresholds. Events behind the watermark cannot join a CEP match; they
  * go to a side output and are counted ({@code anomaly.late}).
@@ -35,60 +33,35 @@ public final class Anomalies {
 
     private Anomalies() {}
 
-    /** Alerts of all patterns, before suppression. */
+    /**
+     * The raw matches of the CEP patterns over the events the user operator sends them (already
+     * only logins, refunds and unusual purchases), keyed by user; suppression and risk happen when
+     * the user operator reads them back from {@code portrait.alerts.cep}.
+     */
     public static DataStream<Alert> detect(
-            KeyedStream<Enriched, String> events,
-            BroadcastStream<ControlMessage> control,
-            PortraitConfig config) {
+            KeyedStream<Enriched, String> events, PortraitConfig config) {
         PortraitConfig.Anomaly a = config.anomaly();
         Money money = config.money();
-        List<DataStream<Alert>> alerts = new ArrayList<>();
-        // Each pattern sees only the events it can use (views never enter a CEP buffer); the
-        // filters chain and keep the keying, and cannot change a match of relaxed contiguity.
-        alerts.add(
+        DataStream<Alert> ato =
                 run(
                         atoInput(events, a),
                         Patterns.accountTakeover(a),
                         Patterns.ACCOUNT_TAKEOVER,
                         "high",
-                        new AccountTakeover(a, money)));
-        KeyedStream<Enriched, String> purchases = only(events, "purchases", EventType.PURCHASE);
-        alerts.add(
-                purchases
-                        .process(new CardTesting(config))
-                        .uid("card-testing")
-                        .name("card_testing"));
-        // A single-event test: no CEP buffer needed.
-        alerts.add(
-                purchases.flatMap(new SpendSpike(a, money)).uid("spend-spike").name("spend_spike"));
-        alerts.add(
+                        new AccountTakeover(a, money));
+        DataStream<Alert> refunds =
                 run(
                         only(events, "refunds", EventType.REFUND),
                         Patterns.refundAbuse(a),
                         Patterns.REFUND_ABUSE,
                         "low",
-                        new RefundAbuse(a)));
-        alerts.add(
-                events.process(new ImpossibleTravel(config))
-                        .uid("impossible-travel")
-                        .name("impossible_travel"));
-        // Dynamic threshold rules from the control topic, over every event.
-        alerts.add(
-                events.connect(control)
-                        .process(new RulesFunction(config))
-                        .uid("dynamic-rules")
-                        .name("Dynamic rules"));
-        DataStream<Alert> all = alerts.get(0);
-        for (int i = 1; i < alerts.size(); i++) {
-            all = all.union(alerts.get(i));
-        }
-        return all;
+                        new RefundAbuse(a));
+        return ato.union(refunds);
     }
 
     /** Logins, failures, password changes and unusual purchases: what account_takeover reads. */
     static KeyedStream<Enriched, String> atoInput(
             KeyedStream<Enriched, String> events, PortraitConfig.Anomaly a) {
-        var unusual = Patterns.unusualPurchase(a);
         return DataStreamUtils.reinterpretAsKeyedStream(
                 events.filter(
                                 e -> {
@@ -96,7 +69,7 @@ public final class Anomalies {
                                     return t == EventType.LOGIN_FAILED
                                             || t == EventType.LOGIN
                                             || t == EventType.PASSWORD_CHANGE
-                                            || unusual.filter(e);
+                                            || Patterns.isUnusualPurchase(e, a);
                                 })
                         .uid("anomaly-ato")
                         .name("Events for ato"),
@@ -218,36 +191,6 @@ public final class Anomalies {
                 d.put("median_order", Anomalies.money(money, t.medianOrderMinor()));
                 d.put("amount_factor", a.atoAmountFactor());
             }
-        }
-    }
-
-    /** spend_spike: one purchase with an extreme robust z-score against the user's orders. */
-    record SpendSpike(PortraitConfig.Anomaly a, Money money)
-            implements org.apache.flink.api.common.functions.FlatMapFunction<Enriched, Alert> {
-        @Override
-        public void flatMap(Enriched e, Collector<Alert> out) {
-            double z = e.robustZ(a.spendSpikeMinSpread());
-            if (e.ordersBefore() < a.spendSpikeMinOrders() || !(z > a.spendSpikeZ())) {
-                return;
-            }
-            ObjectNode d = JSON.createObjectNode();
-            d.put("amount", Anomalies.money(money, e.event().amountMinorOrZero()));
-            d.put("median_order", Anomalies.money(money, e.medianOrderMinor()));
-            d.put("iqr_order", Anomalies.money(money, e.iqrOrderMinor()));
-            d.put("orders_before", e.ordersBefore());
-            d.put("z", Math.round(z * 100) / 100.0);
-            d.put("min_spread", a.spendSpikeMinSpread());
-            d.put("z_threshold", a.spendSpikeZ());
-            out.collect(
-                    Alert.of(
-                            e.event().userId(),
-                            Patterns.SPEND_SPIKE,
-                            RULE_VERSION,
-                            "medium",
-                            e.event().ts(),
-                            System.currentTimeMillis(),
-                            new String[] {e.event().eventId()},
-                            d.toString()));
         }
     }
 

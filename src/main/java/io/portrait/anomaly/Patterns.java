@@ -1,7 +1,6 @@
 package io.portrait.anomaly;
 
 import io.portrait.config.PortraitConfig;
-import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import java.util.HashSet;
 import java.util.Set;
@@ -35,16 +34,14 @@ public final class Patterns {
 
     /** A purchase far above the user's usual order value (with enough history to say so). */
     static SimpleCondition<Enriched> unusualPurchase(PortraitConfig.Anomaly a) {
-        return SimpleCondition.of(
-                e ->
-                        e.event().type() == EventType.PURCHASE
-                                && e.ordersBefore() >= 1
-                                && e.event().amountMinorOrZero()
-                                        > a.atoAmountFactor() * e.medianOrderMinor());
+        return SimpleCondition.of(e -> isUnusualPurchase(e, a));
     }
 
-    static String orderOf(Event e) {
-        return e.orderId() == null || e.orderId().isEmpty() ? "event:" + e.eventId() : e.orderId();
+    /** A purchase far above the user's median order (orders before it): account_takeover's bar. */
+    public static boolean isUnusualPurchase(Enriched e, PortraitConfig.Anomaly a) {
+        return e.event().type() == EventType.PURCHASE
+                && e.ordersBefore() >= 1
+                && e.event().amountMinorOrZero() > a.atoAmountFactor() * e.medianOrderMinor();
     }
 
     // ------------------------------------------------------------------ patterns
@@ -73,22 +70,6 @@ public final class Patterns {
                 .times(a.refundAbuseRefunds())
                 .consecutive()
                 .within(a.refundAbuseWindow());
-    }
-
-    // ------------------------------------------------------------------ geometry
-
-    static final double EARTH_KM = 6371.0088;
-
-    /** Great-circle distance in km (haversine). */
-    public static double km(double lat1, double lon1, double lat2, double lon2) {
-        double p1 = Math.toRadians(lat1);
-        double p2 = Math.toRadians(lat2);
-        double dp = p2 - p1;
-        double dl = Math.toRadians(lon2 - lon1);
-        double h =
-                Math.sin(dp / 2) * Math.sin(dp / 2)
-                        + Math.cos(p1) * Math.cos(p2) * Math.sin(dl / 2) * Math.sin(dl / 2);
-        return 2 * EARTH_KM * Math.asin(Math.min(1, Math.sqrt(h)));
     }
 
     /** Distinct ids, in order. */

@@ -1,17 +1,14 @@
 package io.portrait.anomaly;
 
+import io.portrait.common.Hashing;
+import io.portrait.common.Wire;
 import io.portrait.event.Event;
-import io.portrait.profile.Hashing;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
  * What the rules engine keeps of one event: its time, type, amount and 64-bit hashes of the
  * identifiers a rule can filter on or count distinct — enough to evaluate any rule, including one
- * added later, without the event itself. Encoded as {@code ts(8) type(1) presence(1) [amount(8)]
- * [hash(8)]*}: 18–74 bytes.
+ * added later, without the event itself. Encoded as {@code ts(varint) type(1) presence(varint)
+ * [amount(varint)] [hash(8)]*}.
  */
 final class RuleDigest {
     long ts;
@@ -54,38 +51,34 @@ final class RuleDigest {
         return hashes[f.ordinal() - 1];
     }
 
-    void write(DataOutputSerializer out) {
-        try {
-            out.writeLong(ts);
-            out.writeByte(type);
-            int presence = amountMinor >= 0 ? 1 : 0;
-            for (int i = 0; i < hashes.length; i++) {
-                if (hashes[i] != 0) {
-                    presence |= 2 << i;
-                }
+    void write(Wire.Out out) {
+        out.svar(ts);
+        out.byte1(type);
+        int presence = amountMinor >= 0 ? 1 : 0;
+        for (int i = 0; i < hashes.length; i++) {
+            if (hashes[i] != 0) {
+                presence |= 2 << i;
             }
-            out.writeByte(presence);
-            if (amountMinor >= 0) {
-                out.writeLong(amountMinor);
+        }
+        out.uvar(presence);
+        if (amountMinor >= 0) {
+            out.uvar(amountMinor);
+        }
+        for (long h : hashes) {
+            if (h != 0) {
+                out.fixed64(h);
             }
-            for (long h : hashes) {
-                if (h != 0) {
-                    out.writeLong(h);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
     /** Reads the next digest into this object (reused while scanning a bucket). */
-    RuleDigest read(DataInputDeserializer in) throws IOException {
-        ts = in.readLong();
-        type = in.readUnsignedByte();
-        int presence = in.readUnsignedByte();
-        amountMinor = (presence & 1) != 0 ? in.readLong() : -1;
+    RuleDigest read(Wire.In in) {
+        ts = in.svar();
+        type = in.byte1();
+        int presence = (int) in.uvar();
+        amountMinor = (presence & 1) != 0 ? in.uvar() : -1;
         for (int i = 0; i < hashes.length; i++) {
-            hashes[i] = (presence & (2 << i)) != 0 ? in.readLong() : 0;
+            hashes[i] = (presence & (2 << i)) != 0 ? in.fixed64() : 0;
         }
         return this;
     }

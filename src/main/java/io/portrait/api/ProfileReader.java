@@ -2,6 +2,7 @@ package io.portrait.api;
 
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
+import io.portrait.profile.ProfileDocument;
 import io.portrait.sink.RedisConnections;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +32,22 @@ public final class ProfileReader implements AutoCloseable {
         return address;
     }
 
-    /** The stored document of a user (a tombstone too), or null. */
+    /**
+     * The stored document of a user (a tombstone too), or null, with the user's recommendation list
+     * as its {@code recommendations} group.
+     */
     public String profile(String userId) {
-        return jedis.get(RedisKeys.profile(userId));
+        return read(jedis, userId);
+    }
+
+    /** A user's profile as readers see it (ProfileDocument#withRecommendations). */
+    public static String read(UnifiedJedis jedis, String userId) {
+        String doc = jedis.get(RedisKeys.profile(userId));
+        if (doc == null || doc.contains("\"erased\":true")) {
+            return doc;
+        }
+        return ProfileDocument.withRecommendations(
+                doc, jedis.get(RedisKeys.recommendations(userId)));
     }
 
     public String segments() {

@@ -24,8 +24,7 @@ public final class ConfigOptionsMixin {
     @Option(
             names = "-D",
             paramLabel = "KEY=VALUE",
-            description =
-                    "Set a portrait.* setting, e.g. -D portrait.profile.coalesce-interval=2s.")
+            description = "Set a portrait.* setting, e.g. -D portrait.flush.interval=200ms.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(

@@ -2,8 +2,8 @@ package io.portrait.cli;
 
 import io.portrait.config.PortraitConfig;
 import io.portrait.predict.ModelInfo;
+import io.portrait.predict.ModelRef;
 import io.portrait.predict.OnnxModel;
-import io.portrait.predict.PredictionOperator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +92,7 @@ public final class ModelCommand implements Runnable {
             PortraitConfig config = settings.toConfig(Map.of());
             String envelope =
                     "{\"kind\":\"model\",\"id\":\""
-                            + PredictionOperator.MODEL_ID
+                            + ModelRef.NEXT_ACTION
                             + "\",\"version\":"
                             + version
                             + ",\"created_at\":\""
@@ -104,7 +104,7 @@ public final class ModelCommand implements Runnable {
                             + "\"}}";
             ControlTopic.send(
                     config,
-                    "model:" + PredictionOperator.MODEL_ID,
+                    "model:" + ModelRef.NEXT_ACTION,
                     envelope.getBytes(StandardCharsets.UTF_8));
             spec.commandLine()
                     .getOut()
@@ -112,7 +112,7 @@ public final class ModelCommand implements Runnable {
                             "model: published "
                                     + info.name()
                                     + " as "
-                                    + PredictionOperator.MODEL_ID
+                                    + ModelRef.NEXT_ACTION
                                     + "@"
                                     + version
                                     + " uri="
@@ -135,8 +135,7 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ControlTopic.send(
-                    settings.toConfig(Map.of()), "model:" + PredictionOperator.MODEL_ID, null);
+            ControlTopic.send(settings.toConfig(Map.of()), "model:" + ModelRef.NEXT_ACTION, null);
             spec.commandLine().getOut().println("model: reverted to the configured model");
             return 0;
         }

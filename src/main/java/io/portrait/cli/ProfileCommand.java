@@ -1,7 +1,6 @@
 package io.portrait.cli;
 
 import io.portrait.config.RedisAddress;
-import io.portrait.config.RedisKeys;
 import io.portrait.sink.RedisConnections;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,7 +48,7 @@ public final class ProfileCommand implements Runnable {
         public Integer call() {
             RedisAddress a = RedisAddress.parse(redisUrl, "--redis-url");
             try (UnifiedJedis j = RedisConnections.client(a, "portrait-cli", 5000)) {
-                String doc = j.get(RedisKeys.profile(userId));
+                String doc = io.portrait.api.ProfileReader.read(j, userId);
                 if (doc == null) {
                     spec.commandLine()
                             .getErr()

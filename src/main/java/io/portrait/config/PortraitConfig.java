@@ -39,10 +39,12 @@ public record PortraitConfig(
         Duration futureSkew,
         Money money,
         Duration dedupHorizon,
-        Duration dedupCleanupInterval,
-        Duration coalesceInterval,
+        Duration flushInterval,
+        Duration flushMaxInterval,
+        int flushMaxUsers,
         long epoch,
         String alertsTopic,
+        String alertsCepTopic,
         String changesTopic,
         Features features,
         Quality quality,
@@ -162,10 +164,12 @@ public record PortraitConfig(
                 nonNegative(conf, FUTURE_SKEW),
                 money(conf),
                 positive(conf, DEDUP_HORIZON),
-                positive(conf, DEDUP_CLEANUP_INTERVAL),
-                nonNegative(conf, COALESCE_INTERVAL),
+                positive(conf, FLUSH_INTERVAL),
+                positive(conf, FLUSH_MAX_INTERVAL),
+                atLeast(conf, FLUSH_MAX_USERS, 1),
                 epoch(conf),
                 nonBlank(conf, TOPIC_ALERTS),
+                nonBlank(conf, TOPIC_ALERTS_CEP),
                 nonBlank(conf, TOPIC_CHANGES),
                 new Features(
                         zone(conf),
@@ -311,10 +315,12 @@ public record PortraitConfig(
         conf.set(BASE_CURRENCY, money.baseCurrency());
         conf.set(FX_RATES, money.ratesSpec());
         conf.set(DEDUP_HORIZON, dedupHorizon);
-        conf.set(DEDUP_CLEANUP_INTERVAL, dedupCleanupInterval);
-        conf.set(COALESCE_INTERVAL, coalesceInterval);
+        conf.set(FLUSH_INTERVAL, flushInterval);
+        conf.set(FLUSH_MAX_INTERVAL, flushMaxInterval);
+        conf.set(FLUSH_MAX_USERS, flushMaxUsers);
         conf.set(PROFILE_EPOCH, epoch);
         conf.set(TOPIC_ALERTS, alertsTopic);
+        conf.set(TOPIC_ALERTS_CEP, alertsCepTopic);
         conf.set(TOPIC_CHANGES, changesTopic);
         conf.set(DEFAULT_TZ, features.defaultZone().getId());
         conf.set(SESSION_GAP, features.sessionGap());

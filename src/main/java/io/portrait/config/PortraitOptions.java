@@ -166,25 +166,37 @@ public final class PortraitOptions {
                     .durationType()
                     .defaultValue(Duration.ofHours(24))
                     .withDescription(
-                            "An event_id is remembered this long in event time; a duplicate"
-                                    + " arriving later is counted again.");
+                            "An event_id is remembered until the user has an event this much"
+                                    + " later (event time, at most 1 024 ids per user); a"
+                                    + " duplicate arriving later is counted again.");
 
-    public static final ConfigOption<Duration> DEDUP_CLEANUP_INTERVAL =
-            ConfigOptions.key("portrait.dedup.cleanup-interval")
+    public static final ConfigOption<Duration> FLUSH_INTERVAL =
+            ConfigOptions.key("portrait.flush.interval")
                     .durationType()
-                    .defaultValue(Duration.ofHours(1))
+                    .defaultValue(Duration.ofMillis(100))
                     .withDescription(
-                            "Granularity of the event-time timers that evict remembered ids"
-                                    + " (and order ids).");
+                            "How often the user operator writes the users an event or an alert"
+                                    + " changed (one document per user per flush) while it keeps"
+                                    + " up. Changeable at run time via the control topic"
+                                    + " (setting flush.interval).");
 
-    public static final ConfigOption<Duration> COALESCE_INTERVAL =
-            ConfigOptions.key("portrait.profile.coalesce-interval")
+    public static final ConfigOption<Duration> FLUSH_MAX_INTERVAL =
+            ConfigOptions.key("portrait.flush.max-interval")
                     .durationType()
-                    .defaultValue(Duration.ofSeconds(1))
+                    .defaultValue(Duration.ofSeconds(5))
                     .withDescription(
-                            "At most one profile write per user per interval (processing time,"
-                                    + " leading and trailing edge). Changeable at run time via"
-                                    + " the control topic.");
+                            "The longest flush interval: while the user operator is behind"
+                                    + " (busy for more than half of an interval), the interval"
+                                    + " doubles up to this, so documents of active users"
+                                    + " coalesce under backlog.");
+
+    public static final ConfigOption<Integer> FLUSH_MAX_USERS =
+            ConfigOptions.key("portrait.flush.max-users")
+                    .intType()
+                    .defaultValue(20_000)
+                    .withDescription(
+                            "Changed users held per task before a flush is forced (the mini-batch"
+                                    + " cache's bound on heap).");
 
     public static final ConfigOption<Long> PROFILE_EPOCH =
             ConfigOptions.key("portrait.profile.epoch")
@@ -295,6 +307,14 @@ public final class PortraitOptions {
                     .stringType()
                     .defaultValue(Topics.ALERTS)
                     .withDescription("Topic of alerts (JSON, keyed by user_id).");
+
+    public static final ConfigOption<String> TOPIC_ALERTS_CEP =
+            ConfigOptions.key("portrait.topics.alerts-cep")
+                    .stringType()
+                    .defaultValue(Topics.ALERTS_CEP)
+                    .withDescription(
+                            "Internal loop topic: raw matches of the CEP patterns, read back by the"
+                                    + " user operator (suppression, risk, then portrait.alerts).");
 
     public static final ConfigOption<String> TOPIC_CHANGES =
             ConfigOptions.key("portrait.topics.changes")

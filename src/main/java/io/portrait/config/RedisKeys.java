@@ -12,6 +12,16 @@ public final class RedisKeys {
         return PROFILE_PREFIX + userId;
     }
 
+    public static final String RECOMMENDATIONS_PREFIX = "portrait:recommendations:";
+
+    /**
+     * A user's latest recommendation list ({@code {"updated_at","items"}}), written by the
+     * recommender; readers show it as the profile's {@code recommendations} group.
+     */
+    public static String recommendations(String userId) {
+        return RECOMMENDATIONS_PREFIX + userId;
+    }
+
     public static String alerts(String userId) {
         return ALERTS_PREFIX + userId;
     }

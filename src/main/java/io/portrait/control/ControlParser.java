@@ -95,7 +95,7 @@ public final class ControlParser {
                     throw new IllegalArgumentException(
                             "unknown setting '"
                                     + id
-                                    + "'; known: profile.coalesce-interval,"
+                                    + "'; known: flush.interval,"
                                     + " dedup.horizon");
                 }
                 setting.parse(payload);

@@ -11,7 +11,7 @@ import org.apache.flink.util.TimeUtils;
  * the configured default.
  */
 public enum Settings {
-    COALESCE_INTERVAL("profile.coalesce-interval", Duration.ZERO),
+    FLUSH_INTERVAL("flush.interval", Duration.ofMillis(1)),
     DEDUP_HORIZON("dedup.horizon", Duration.ofSeconds(1));
 
     public static final String KIND = "setting";

@@ -187,8 +187,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * Creates portrait's topics on {@code config}'s cluster (existing ones are left as they are):
-     * events with {@code partitions}, DLQ, alerts, changes, the compacted control topic and its
-     * DLQ.
+     * events with {@code partitions}, DLQ, alerts, the CEP loop, changes, the compacted control
+     * topic and its DLQ.
      */
     public static void createPortraitTopics(
             io.portrait.config.PortraitConfig config, int partitions, short replication) {
@@ -198,6 +198,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                         new NewTopic(config.eventsTopic(), partitions, replication),
                         new NewTopic(config.dlqTopic(), 1, replication),
                         new NewTopic(config.alertsTopic(), 1, replication),
+                        new NewTopic(config.alertsCepTopic(), 1, replication),
                         new NewTopic(config.changesTopic(), 1, replication),
                         new NewTopic(config.controlTopic(), 1, replication)
                                 .configs(java.util.Map.of("cleanup.policy", "compact")),

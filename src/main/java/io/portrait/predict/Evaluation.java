@@ -222,7 +222,7 @@ public final class Evaluation {
                 auc(churn));
     }
 
-    static int argmax(float[] p) {
+    public static int argmax(float[] p) {
         int best = 0;
         for (int i = 1; i < p.length; i++) {
             if (p[i] > p[best]) {

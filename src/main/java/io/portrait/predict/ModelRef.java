@@ -6,6 +6,9 @@ package io.portrait.predict;
  */
 public class ModelRef {
     /** The shipped model, used until a control record names another one. */
+    /** The control id of the next-action model: records {@code model:next-action}. */
+    public static final String NEXT_ACTION = "next-action";
+
     public static final String DEFAULT_URI = "classpath:models/next-action-v1.onnx";
 
     /** The control record's id and version, e.g. {@code next-action} and 3. */

@@ -1,12 +1,12 @@
 package io.portrait.predict;
 
+import io.portrait.common.Hashing;
 import io.portrait.config.PortraitConfig;
 import io.portrait.demo.TrafficGenerator;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import io.portrait.event.Ingested;
 import io.portrait.ingest.EventParser;
-import io.portrait.profile.Hashing;
 import io.portrait.replay.Replay;
 import io.portrait.replay.ReplayFormat;
 import io.portrait.replay.Replayed;

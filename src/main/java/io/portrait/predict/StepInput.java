@@ -1,7 +1,7 @@
 package io.portrait.predict;
 
+import io.portrait.common.Hashing;
 import io.portrait.event.Event;
-import io.portrait.profile.Hashing;
 import java.nio.ByteBuffer;
 import java.time.DateTimeException;
 import java.time.Instant;

@@ -3,10 +3,8 @@ package io.portrait.profile;
 import io.portrait.anomaly.Alert;
 import io.portrait.control.ControlMessage;
 import io.portrait.event.DeadLetter;
-import io.portrait.quality.BotState;
 import io.portrait.segment.AggregatorState;
 import io.portrait.segment.ClusterDelta;
-import io.portrait.segment.SegmentState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -34,6 +32,11 @@ public final class Descriptors {
             new OutputTag<>(
                     "enriched", TypeExtractor.getForClass(io.portrait.anomaly.Enriched.class));
 
+    /** Accepted events after data quality (and erase events), for the recommendation stages. */
+    public static final OutputTag<io.portrait.event.Event> CHECKED =
+            new OutputTag<>(
+                    "checked-events", TypeExtractor.getForClass(io.portrait.event.Event.class));
+
     public static final OutputTag<ProfileChange> CHANGES =
             new OutputTag<>("changes", TypeExtractor.getForClass(ProfileChange.class));
 
@@ -56,34 +59,6 @@ public final class Descriptors {
     public static final MapStateDescriptor<String, ControlMessage> CONTROL =
             new MapStateDescriptor<>(
                     "control", Types.STRING, TypeExtractor.getForClass(ControlMessage.class));
-
-    /** Dedup: 64-bit hash of event_id → event time it was seen at. */
-    public static MapStateDescriptor<Long, Long> seenEventIds() {
-        return new MapStateDescriptor<>("seen-event-ids", Types.LONG, Types.LONG);
-    }
-
-    /** Profile core: 64-bit hash of order_id → event time, to count distinct orders. */
-    public static MapStateDescriptor<Long, Long> seenOrderIds() {
-        return new MapStateDescriptor<>("seen-order-ids", Types.LONG, Types.LONG);
-    }
-
-    public static ValueStateDescriptor<BotState> botState() {
-        return new ValueStateDescriptor<>("bot-state", TypeExtractor.getForClass(BotState.class));
-    }
-
-    public static ValueStateDescriptor<CoreFeatures> coreFeatures() {
-        return new ValueStateDescriptor<>(
-                "core-features", TypeExtractor.getForClass(CoreFeatures.class));
-    }
-
-    /** Profile core: the version of an erased or expired user, so versions never go back. */
-    public static ValueStateDescriptor<Long> versionFloor() {
-        return new ValueStateDescriptor<>("version-floor", Types.LONG);
-    }
-
-    public static ValueStateDescriptor<SegmentState> segmentState() {
-        return new ValueStateDescriptor<>("segment", TypeExtractor.getForClass(SegmentState.class));
-    }
 
     public static ValueStateDescriptor<AggregatorState> aggregatorState() {
         return new ValueStateDescriptor<>(
@@ -111,10 +86,5 @@ public final class Descriptors {
         return new ValueStateDescriptor<>(
                 "recommender",
                 TypeExtractor.getForClass(io.portrait.recommend.RecommenderState.class));
-    }
-
-    public static ValueStateDescriptor<AssemblerState> assemblerState() {
-        return new ValueStateDescriptor<>(
-                "assembler", TypeExtractor.getForClass(AssemblerState.class));
     }
 }

@@ -67,7 +67,7 @@ public final class ProfileDocument {
             CoreFeatures f,
             SegmentPart segment,
             io.portrait.predict.PredictionPart predictions,
-            int silenceTick,
+            int revision,
             long asOf,
             Money money,
             PortraitConfig.Features features,
@@ -80,7 +80,7 @@ public final class ProfileDocument {
                 segment,
                 predictions,
                 null,
-                silenceTick,
+                revision,
                 asOf,
                 money,
                 features,
@@ -96,7 +96,7 @@ public final class ProfileDocument {
             SegmentPart segment,
             io.portrait.predict.PredictionPart predictions,
             io.portrait.recommend.RecommendationPart recommendations,
-            int silenceTick,
+            int revision,
             long asOf,
             Money money,
             PortraitConfig.Features features,
@@ -107,9 +107,7 @@ public final class ProfileDocument {
             g.writeStartObject();
             g.writeNumberField("epoch", epoch);
             g.writeNumberField("version", f.version);
-            if (silenceTick > 0) {
-                g.writeNumberField("tick", silenceTick);
-            }
+            g.writeNumberField("revision", revision);
             g.writeStringField("user_id", userId);
             g.writeStringField("updated_at", iso(asOf));
             g.writeStringField("first_seen", iso(f.firstSeen));
@@ -300,7 +298,7 @@ public final class ProfileDocument {
         g.writeEndObject();
     }
 
-    /** {@code "recommendations":{…}} as the document has it, for a patch of the stored one. */
+    /** A recommendation list as stored and shown: {@code {"updated_at":…,"items":[…]}}. */
     public static String recommendationsGroup(io.portrait.recommend.RecommendationPart r) {
         StringWriter out = new StringWriter(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
@@ -311,23 +309,22 @@ public final class ProfileDocument {
             throw new UncheckedIOException(e);
         }
         String s = out.toString();
-        return s.substring(1, s.length() - 1);
+        return s.substring("{\"recommendations\":".length(), s.length() - 1);
     }
 
-    public static String riskHead(double score, int alerts30d) {
-        StringWriter out = new StringWriter(48);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeObjectFieldStart("risk");
-            g.writeNumberField("score", round(score, 3));
-            g.writeNumberField("alerts_30d", alerts30d);
-            g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * The profile as readers see it: the stored document with the user's recommendation list as its
+     * last group ({@code recommendations}), composed at read time. A tombstone, or a user without a
+     * list, is returned as stored.
+     */
+    public static String withRecommendations(String document, String group) {
+        if (document == null
+                || group == null
+                || !document.endsWith("}")
+                || document.contains("\"erased\":true")) {
+            return document;
         }
-        String s = out.toString();
-        return s.substring(1, s.length() - 2);
+        return document.substring(0, document.length() - 1) + ",\"recommendations\":" + group + "}";
     }
 
     /** {@code v} rounded HALF_EVEN to {@code places} decimals, as every number in the document. */

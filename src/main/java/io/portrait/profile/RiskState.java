@@ -1,6 +1,7 @@
 package io.portrait.profile;
 
 import io.portrait.anomaly.RiskSignal;
+import io.portrait.common.Wire;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,5 +80,26 @@ public class RiskState {
     /** Nothing left worth keeping at {@code t}. */
     public boolean spent(long t, long halfLifeMillis) {
         return alerts30d(t) == 0 && score(t, halfLifeMillis) < 0.001 && !above;
+    }
+
+    public void write(Wire.Out out) {
+        out.f64(weight).svar(at).bool(above).f64(lastScore);
+        out.uvar(alerts.size());
+        for (long t : alerts) {
+            out.svar(t);
+        }
+    }
+
+    public static RiskState read(Wire.In in) {
+        RiskState r = new RiskState();
+        r.weight = in.f64();
+        r.at = in.svar();
+        r.above = in.bool();
+        r.lastScore = in.f64();
+        int n = in.uvarInt();
+        for (int i = 0; i < n; i++) {
+            r.alerts.add(in.svar());
+        }
+        return r;
     }
 }

@@ -27,7 +27,7 @@ public class BotState {
     }
 
     /** The k-th latest action time (k = 1 is the latest). */
-    long action(int k) {
+    public long action(int k) {
         return actionTs[Math.floorMod(next - k, RING)];
     }
 

@@ -3,8 +3,8 @@ package io.portrait.recommend;
 import io.portrait.config.PortraitConfig;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
+import io.portrait.profile.CoreModule;
 import io.portrait.profile.Descriptors;
-import io.portrait.profile.ProfileCoreFunction;
 import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -42,7 +42,7 @@ public final class RecentItems extends KeyedProcessFunction<String, Event, ItemS
             ctx.output(Descriptors.RECOMMEND_ERASE, NeighbourList.erase(e.userId(), e.ts()));
             return;
         }
-        double w = ProfileCoreFunction.interestWeight(e.type());
+        double w = CoreModule.interestWeight(e.type());
         if (w <= 0 || e.itemId() == null || e.itemId().isEmpty() || e.botSuspected()) {
             return;
         }

@@ -1,10 +1,11 @@
 package io.portrait.recommend;
 
+import io.portrait.common.Hashing;
 import io.portrait.config.PortraitConfig;
 import io.portrait.event.EventType;
 import io.portrait.profile.Descriptors;
-import io.portrait.profile.Hashing;
-import io.portrait.profile.ProfilePart;
+import io.portrait.profile.ProfileDocument;
+import io.portrait.profile.ProfileRecord;
 import java.util.Arrays;
 import java.util.Comparator;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -16,11 +17,12 @@ import org.apache.flink.util.Collector;
  * Last stage, keyed by user: each neighbour list of an item the user just touched adds {@code
  * similarity × interaction weight} to those neighbours' scores (scores decay in event time), the
  * touched item stops being a candidate, and items the user already touched (a bounded memory of
- * hashes) never become one — bought ones included. When the top N changes, it goes to the profile
- * assembler as the {@code recommendations} group and, if an audit topic is configured, to the
- * recommendation log (side output) for offline evaluation.
+ * hashes) never become one — bought ones included. When the top N changes, it writes the list to
+ * {@code portrait:recommendations:<user_id>} (readers show it as the profile's {@code
+ * recommendations} group) and, if an audit topic is configured, to the recommendation log (side
+ * output) for offline evaluation.
  */
-public final class Recommender extends KeyedProcessFunction<String, NeighbourList, ProfilePart> {
+public final class Recommender extends KeyedProcessFunction<String, NeighbourList, ProfileRecord> {
     /** How long (event time) after an erase lists from before it are dropped. */
     static final long ERASE_GRACE_MILLIS = 86_400_000L;
 
@@ -39,7 +41,7 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
     }
 
     @Override
-    public void processElement(NeighbourList n, Context ctx, Collector<ProfilePart> out)
+    public void processElement(NeighbourList n, Context ctx, Collector<ProfileRecord> out)
             throws Exception {
         if (n.erase) {
             // Forget everything but a marker: lists of the user's earlier events may still be on
@@ -62,17 +64,16 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
         long hash = Hashing.hash64(String.join("\u0000", top.items));
         if (hash != s.sent) {
             s.sent = hash;
-            ProfilePart part = new ProfilePart();
-            part.userId = n.userId;
-            part.recommendations = top;
-            out.collect(part);
+            out.collect(
+                    ProfileRecord.recommendations(
+                            n.userId, ProfileDocument.recommendationsGroup(top)));
             ctx.output(Descriptors.RECOMMENDATION_LOG, new RecommendationLog(n.userId, top));
         }
         state.update(s);
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ProfilePart> out)
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ProfileRecord> out)
             throws Exception {
         RecommenderState s = state.value();
         if (s == null || s.erasedAt == Long.MIN_VALUE) {

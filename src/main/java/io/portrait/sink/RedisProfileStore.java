@@ -1,6 +1,7 @@
 package io.portrait.sink;
 
 import io.portrait.config.RedisAddress;
+import io.portrait.config.RedisKeys;
 import io.portrait.profile.ProfileRecord;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,8 +20,8 @@ public final class RedisProfileStore implements AutoCloseable {
     /**
      * KEYS[1] profile key; ARGV epoch, version, document, ttl seconds (0 = none). Compares the
      * stored document's fixed prefix, so it never parses JSON and touches a single key (works on
-     * Redis Cluster): (epoch, version), then for equal ones the silence tick that may follow the
-     * version ({@code "tick":k}, 0 when absent). Returns 1 if written, 0 if the stored document was
+     * Redis Cluster): (epoch, version), then for equal ones the revision that follows the version
+     * ({@code "revision":R}, 0 when absent). Returns 1 if written, 0 if the stored document was
      * equal or newer.
      */
     public static final String UPSERT_LUA =
@@ -32,8 +33,8 @@ public final class RedisProfileStore implements AutoCloseable {
                     + "    e, v = tonumber(e), tonumber(v)\n"
                     + "    if ne < e or (ne == e and nv < v) then return 0 end\n"
                     + "    if ne == e and nv == v then\n"
-                    + "      local t = tonumber(string.match(cur, '^{\"epoch\":%d+,\"version\":%d+,\"tick\":(%d+)') or '0')\n"
-                    + "      local nt = tonumber(string.match(ARGV[3], '^{\"epoch\":%d+,\"version\":%d+,\"tick\":(%d+)') or '0')\n"
+                    + "      local t = tonumber(string.match(cur, '^{\"epoch\":%d+,\"version\":%d+,\"revision\":(%d+)') or '0')\n"
+                    + "      local nt = tonumber(string.match(ARGV[3], '^{\"epoch\":%d+,\"version\":%d+,\"revision\":(%d+)') or '0')\n"
                     + "      if nt <= t then return 0 end\n"
                     + "    end\n"
                     + "  end\n"
@@ -46,46 +47,7 @@ public final class RedisProfileStore implements AutoCloseable {
                     + "end\n"
                     + "return 1\n";
 
-    /**
-     * KEYS[1] profile key; ARGV[1] the new head of the risk group ({@code "risk":{"score":S,
-     * "alerts_30d":N}). Replaces the stored document's risk head, keeping its TTL; a missing
-     * document or a tombstone (no risk group) is left alone. Returns 1 if patched.
-     */
-    public static final String RISK_PATCH_LUA =
-            "local cur = redis.call('GET', KEYS[1])\n"
-                    + "if not cur then return 0 end\n"
-                    + "local s, e = string.find(cur, '\"risk\":{\"score\":[^,]*,\"alerts_30d\":%d+')\n"
-                    + "if not s then return 0 end\n"
-                    + "redis.call('SET', KEYS[1], string.sub(cur, 1, s - 1) .. ARGV[1] .."
-                    + " string.sub(cur, e + 1), 'KEEPTTL')\n"
-                    + "return 1\n";
-
-    /**
-     * KEYS[1] profile key; ARGV[1] the recommendations group ({@code "recommendations":{…}}).
-     * Replaces the stored document's last group if it is the recommendations group, else appends it
-     * as the last group, keeping the TTL; a missing document or a tombstone is left alone. Returns
-     * 1 if patched.
-     */
-    public static final String RECOMMENDATIONS_PATCH_LUA =
-            "local cur = redis.call('GET', KEYS[1])\n"
-                    + "if not cur then return 0 end\n"
-                    + "if string.find(cur, '\"erased\":true', 1, true) then return 0 end\n"
-                    + "local head = string.sub(cur, 1, -2)\n"
-                    + "local from = 1\n"
-                    + "while true do\n"
-                    + "  local s = string.find(cur, '"
-                    + ",\"recommendations\":{\"updated_at\":"
-                    + "', from, true)\n"
-                    + "  if not s then break end\n"
-                    + "  head = string.sub(cur, 1, s - 1)\n"
-                    + "  from = s + 1\n"
-                    + "end\n"
-                    + "redis.call('SET', KEYS[1], head .. ',' .. ARGV[1] .. '}', 'KEEPTTL')\n"
-                    + "return 1\n";
-
     private final RedisAddress address;
-    private String patchSha;
-    private String recommendationsSha;
     private UnifiedJedis jedis;
     private String sha;
 
@@ -106,10 +68,6 @@ public final class RedisProfileStore implements AutoCloseable {
             UnifiedJedis j = RedisConnections.client(address, password, "portrait-sink", 10_000);
             try {
                 sha = RedisConnections.loadScript(j, address, password, UPSERT_LUA);
-                patchSha = RedisConnections.loadScript(j, address, password, RISK_PATCH_LUA);
-                recommendationsSha =
-                        RedisConnections.loadScript(
-                                j, address, password, RECOMMENDATIONS_PATCH_LUA);
             } catch (RuntimeException e) {
                 j.close();
                 throw e;
@@ -130,17 +88,20 @@ public final class RedisProfileStore implements AutoCloseable {
             Collection<ProfileRecord> records, long profileTtlSeconds, long tombstoneTtlSeconds) {
         try {
             UnifiedJedis j = connection();
-            List<Response<Object>> responses = new ArrayList<>(records.size());
+            List<Response<?>> responses = new ArrayList<>(records.size());
             try (AbstractPipeline p = j.pipelined()) {
                 for (ProfileRecord r : records) {
-                    if (r.riskPatch()) {
-                        responses.add(p.evalsha(patchSha, List.of(r.key()), List.of(r.json())));
+                    if (r.recommendations()) {
+                        // A list under its own key: the latest one wins, with the profile's TTL.
+                        responses.add(
+                                profileTtlSeconds > 0
+                                        ? p.setex(r.key(), profileTtlSeconds, r.json())
+                                        : p.set(r.key(), r.json()));
                         continue;
                     }
-                    if (r.recommendationsPatch()) {
-                        responses.add(
-                                p.evalsha(recommendationsSha, List.of(r.key()), List.of(r.json())));
-                        continue;
+                    if (r.erased()) {
+                        // Erase: the user's recommendation list goes with the profile.
+                        p.del(RedisKeys.recommendations(r.userId()));
                     }
                     long ttl = r.erased() ? tombstoneTtlSeconds : profileTtlSeconds;
                     responses.add(
@@ -156,9 +117,9 @@ public final class RedisProfileStore implements AutoCloseable {
                 p.sync();
             }
             int written = 0;
-            for (Response<Object> resp : responses) {
+            for (Response<?> resp : responses) {
                 Object o = resp.get();
-                if (o instanceof Long n && n == 1L) {
+                if ((o instanceof Long n && n == 1L) || "OK".equals(o)) {
                     written++;
                 }
             }

@@ -59,25 +59,10 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
 
     @Override
     public void write(ProfileRecord record, Context context) throws InterruptedException {
-        ProfileRecord document = buffer.get(record.key());
-        if (!record.isPatch()) {
-            // A document carries every group as of its render: buffered patches of its user
-            // are older and go.
-            buffer.remove(patchSlot(record.key(), ProfileRecord.RISK));
-            buffer.remove(patchSlot(record.key(), ProfileRecord.RECOMMENDATIONS));
-            if (document == null || record.newerThan(document)) {
-                buffer.put(record.key(), record);
-            }
-        } else if (document != null) {
-            // A patch is newer than anything buffered for its user: merge it into the document.
-            buffer.put(
-                    record.key(),
-                    record.riskPatch()
-                            ? document.withRisk(record)
-                            : document.withRecommendations(record));
-        } else {
-            // Patches of different groups commute; a newer one of the same group replaces.
-            buffer.put(patchSlot(record.key(), record.patch()), record);
+        // The newest record per key: documents by (epoch, version, revision), lists by arrival.
+        ProfileRecord buffered = buffer.get(record.key());
+        if (buffered == null || record.recommendations() || record.newerThan(buffered)) {
+            buffer.put(record.key(), record);
         }
         if (buffer.size() >= batchSize) {
             writeBuffer();
@@ -91,10 +76,6 @@ final class RedisSinkWriter implements SinkWriter<ProfileRecord> {
                         writeBuffer();
                     });
         }
-    }
-
-    private static String patchSlot(String key, byte patch) {
-        return key + "\u0000" + patch;
     }
 
     @Override

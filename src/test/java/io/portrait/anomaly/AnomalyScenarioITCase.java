@@ -50,8 +50,7 @@ class AnomalyScenarioITCase extends PortraitITCase {
 
     @Test
     void everyRuleFindsItsEpisodesAndSparesTheNearMisses() throws Exception {
-        PortraitConfig config =
-                services.config(Map.of("portrait.profile.coalesce-interval", "200 ms"));
+        PortraitConfig config = services.config(Map.of("portrait.flush.interval", "200 ms"));
 
         Path rule = WORK.resolve("many_devices.json");
         Files.writeString(

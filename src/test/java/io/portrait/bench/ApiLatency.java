@@ -49,7 +49,7 @@ public final class ApiLatency {
         ArrayNode runs = out.putArray("runs");
         try (RedisServerProcess redis = RedisServerProcess.start()) {
             PortraitConfig config = PortraitConfig.defaults();
-            CoreFeatures core = ProfilePartBenchmark.lastPart(200, 5).core;
+            CoreFeatures core = io.portrait.testing.TestProfiles.core(200, 5);
             String doc = DocumentBenchmark.render(config, core);
             out.put("document_bytes", doc.length());
             try (RedisProfileStore store = new RedisProfileStore(redis.address(), null)) {

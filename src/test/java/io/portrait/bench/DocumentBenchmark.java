@@ -54,7 +54,7 @@ public class DocumentBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        core = ProfilePartBenchmark.lastPart(200, 5).core;
+        core = io.portrait.testing.TestProfiles.core(200, 5);
         Random r = new Random(5);
         for (int i = 0; i < numbers.length; i++) {
             numbers[i] = Math.round(r.nextDouble() * 1e4) / 1e4;

@@ -443,7 +443,7 @@ public final class EndToEnd {
         out.put("latency_rate_eps", Math.round(latency.rate()));
         out.put("latency_samples", latency.samples());
         PortraitConfig used = defaults.with(portraitSettings());
-        out.put("coalesce_interval", used.coalesceInterval().toString());
+        out.put("flush_interval", used.flushInterval().toString());
         out.put("out_of_orderness", used.outOfOrderness().toString());
         out.put("redis_flush_interval", used.redisFlushInterval().toString());
         out.set("settings", JSON.valueToTree(settings));
@@ -484,7 +484,7 @@ public final class EndToEnd {
         System.out.printf(
                 "| send → Redis at %.0f events/s (coalescing %s, out-of-orderness %s, Redis flush %s) | p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d samples) |%n",
                 latency.rate(),
-                used.coalesceInterval(),
+                used.flushInterval(),
                 used.outOfOrderness(),
                 used.redisFlushInterval(),
                 latency.p50(),

@@ -7,9 +7,6 @@ import io.portrait.predict.PredictionState;
 import io.portrait.predict.StepInput;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -55,7 +52,6 @@ public class PredictionBenchmark {
     int batch;
 
     OnnxModel model;
-    TypeSerializer<PredictionState> serializer;
 
     /** Each user's state as the job stores it (history of {@link #HISTORY} steps). */
     byte[][] stored;
@@ -64,13 +60,10 @@ public class PredictionBenchmark {
     byte[][] storedWindow;
 
     StepInput[] next;
-    DataOutputSerializer out = new DataOutputSerializer(1024);
-    DataInputDeserializer in = new DataInputDeserializer();
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         model = OnnxModel.acquire(OnnxModel.read(ModelRef.DEFAULT_URI));
-        serializer = io.portrait.predict.PredictionStateSerializer.INSTANCE;
         SplittableRandom r = new SplittableRandom(1);
         int hs = model.info().hidden();
         stored = new byte[batch][];
@@ -110,15 +103,15 @@ public class PredictionBenchmark {
                 r.nextInt(0, 1440));
     }
 
-    byte[] write(PredictionState st) throws Exception {
-        out.clear();
-        serializer.serialize(st, out);
-        return out.getCopyOfBuffer();
+    /** The state as the user state value holds it. */
+    static byte[] write(PredictionState st) {
+        io.portrait.common.Wire.Out out = new io.portrait.common.Wire.Out(1024);
+        io.portrait.predict.Predictor.write(st, out);
+        return out.toByteArray();
     }
 
-    PredictionState read(byte[] bytes) throws Exception {
-        in.setBuffer(bytes);
-        return serializer.deserialize(in);
+    static PredictionState read(byte[] bytes) {
+        return io.portrait.predict.Predictor.read(new io.portrait.common.Wire.In(bytes));
     }
 
     @TearDown(Level.Trial)

@@ -51,7 +51,7 @@ public class RedisSinkBenchmark {
         redis = RedisServerProcess.start();
         store = new RedisProfileStore(redis.address(), null);
         PortraitConfig config = PortraitConfig.defaults();
-        CoreFeatures core = ProfilePartBenchmark.lastPart(200, 5).core;
+        CoreFeatures core = io.portrait.testing.TestProfiles.core(200, 5);
         json = DocumentBenchmark.render(config, core);
     }
 

@@ -50,7 +50,7 @@ public class SegmentBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        core = ProfilePartBenchmark.lastPart(200, 5).core;
+        core = io.portrait.testing.TestProfiles.core(200, 5);
         minorPerUnit = Math.pow(10, PortraitConfig.defaults().money().baseFractionDigits());
         Random r = new Random(7);
         int d = FeatureVector.D;

@@ -2,10 +2,10 @@ package io.portrait.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portrait.bench.ProfilePartBenchmark;
 import io.portrait.config.PortraitConfig;
 import io.portrait.profile.CoreFeatures;
 import io.portrait.profile.ProfileDocument;
+import io.portrait.testing.TestProfiles;
 import org.junit.jupiter.api.Test;
 
 /** {@code portrait profile get}'s readable form of a real rendered document. */
@@ -13,7 +13,7 @@ class ProfileTextTest {
     @Test
     void everyGroupGetsALine() throws Exception {
         PortraitConfig config = PortraitConfig.defaults();
-        CoreFeatures core = ProfilePartBenchmark.lastPart(200, 5).core;
+        CoreFeatures core = TestProfiles.core(200, 5);
         String doc =
                 ProfileDocument.render(
                         1L,

@@ -22,7 +22,7 @@ class PortraitConfigTest {
         assertThat(c.outOfOrderness()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.futureSkew()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.dedupHorizon()).isEqualTo(Duration.ofHours(24));
-        assertThat(c.coalesceInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.flushInterval()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.money().baseCurrency()).isEqualTo("GBP");
         assertThat(c.money().rates()).containsEntry("GBP", BigDecimal.ONE).containsKey("EUR");
         assertThat(c.epoch()).isZero();
@@ -34,11 +34,11 @@ class PortraitConfigTest {
                 PortraitConfig.defaults()
                         .with(
                                 Map.of(
-                                        "portrait.profile.coalesce-interval", "250 ms",
+                                        "portrait.flush.interval", "250 ms",
                                         "portrait.money.base-currency", "eur",
                                         "portrait.money.fx-rates", "GBP=1.17,USD=0.92",
                                         "portrait.topics.events", "clicks"));
-        assertThat(c.coalesceInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.flushInterval()).isEqualTo(Duration.ofMillis(250));
         assertThat(c.money().baseCurrency()).isEqualTo("EUR");
         assertThat(c.money().rates()).containsEntry("GBP", new BigDecimal("1.17"));
         assertThat(c.money().rates()).doesNotContainKey("CNY");

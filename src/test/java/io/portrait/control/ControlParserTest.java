@@ -32,16 +32,13 @@ class ControlParserTest {
 
     @Test
     void acceptsAValidSetting() {
-        ControlRecord r =
-                parse(
-                        "setting:profile.coalesce-interval",
-                        setting("profile.coalesce-interval", "250 ms", 3));
+        ControlRecord r = parse("setting:flush.interval", setting("flush.interval", "250 ms", 3));
         assertThat(r.deadLetter()).isNull();
         ControlMessage m = r.message();
-        assertThat(m.key()).isEqualTo("setting:profile.coalesce-interval");
+        assertThat(m.key()).isEqualTo("setting:flush.interval");
         assertThat(m.version()).isEqualTo(3);
         assertThat(m.deleted()).isFalse();
-        assertThat(Settings.COALESCE_INTERVAL.parse(ControlParser.readTree(m.payload())))
+        assertThat(Settings.FLUSH_INTERVAL.parse(ControlParser.readTree(m.payload())))
                 .isEqualTo(Duration.ofMillis(250));
     }
 

@@ -103,7 +103,7 @@ class ScenariosTest {
                             JsonNode a = l.get(0).get("geo");
                             JsonNode b = l.get(1).get("geo");
                             double km =
-                                    io.portrait.anomaly.Patterns.km(
+                                    io.portrait.anomaly.Detectors.km(
                                             a.get("lat").asDouble(),
                                             a.get("lon").asDouble(),
                                             b.get("lat").asDouble(),

@@ -32,6 +32,7 @@ class DeploymentConfigTest {
                     Topics.EVENTS,
                     Topics.EVENTS_DLQ,
                     Topics.ALERTS,
+                    Topics.ALERTS_CEP,
                     Topics.CHANGES,
                     Topics.CONTROL,
                     Topics.CONTROL_DLQ);

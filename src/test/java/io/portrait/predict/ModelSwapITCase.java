@@ -63,7 +63,7 @@ class ModelSwapITCase extends PortraitITCase {
                 services.config(
                         Map.of(
                                 "portrait.ingest.idleness", "2 s",
-                                "portrait.profile.coalesce-interval", "50 ms"));
+                                "portrait.flush.interval", "50 ms"));
         byte[] other = OnnxParityTest.export(OnnxParityTest.randomNet(7), "published");
         Path file = WORK.resolve("published.onnx");
         Files.write(file, other);
@@ -171,7 +171,7 @@ class ModelSwapITCase extends PortraitITCase {
                 p.flush();
             }
             await().atMost(Duration.ofMinutes(1))
-                    .untilAsserted(() -> assertThat(raw("m-1")).contains(",\"tick\":1,"));
+                    .untilAsserted(() -> assertThat(raw("m-1")).contains(",\"revision\":1,"));
             JsonNode silent = profile("m-1");
             assertThat(silent.get("version").asLong()).as("no event was applied").isEqualTo(5);
             assertThat(silent.get("predictions").get("churn_risk").asDouble())

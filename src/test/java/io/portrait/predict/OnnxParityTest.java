@@ -7,10 +7,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The exported ONNX graph computes what the Java reference computes, step by step or at once. */
-class OnnxParityTest {
+public class OnnxParityTest {
     static final int H = 32;
 
-    static LstmNet randomNet(long seed) {
+    public static LstmNet randomNet(long seed) {
         Random r = new Random(seed);
         LstmNet net = new LstmNet(Encoding.FEATURES, H, Encoding.CLASSES);
         for (int i = 0; i < net.params.length; i++) {
@@ -19,7 +19,7 @@ class OnnxParityTest {
         return net;
     }
 
-    static byte[] export(LstmNet net, String name) {
+    public static byte[] export(LstmNet net, String name) {
         return OnnxExport.toOnnx(
                 net,
                 new ModelInfo(

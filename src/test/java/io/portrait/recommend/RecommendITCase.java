@@ -10,7 +10,7 @@ import io.portrait.config.PortraitConfig;
 import io.portrait.demo.EmbeddedKafka;
 import io.portrait.demo.Summary;
 import io.portrait.event.EventType;
-import io.portrait.profile.ProfileCoreFunction;
+import io.portrait.profile.CoreModule;
 import io.portrait.replay.Replay;
 import io.portrait.replay.ReplayFormat;
 import io.portrait.replay.Replayed;
@@ -36,7 +36,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
 
 /**
  * Offline-style evaluation of the streaming recommendations through the real job on Taobao
@@ -98,7 +97,7 @@ class RecommendITCase extends PortraitITCase {
                                     e.path("ts").isNumber()
                                             ? e.path("ts").asLong()
                                             : Instant.parse(e.path("ts").asText()).toEpochMilli(),
-                                    ProfileCoreFunction.interestWeight(type)));
+                                    CoreModule.interestWeight(type)));
                 }
             }
         }
@@ -136,14 +135,16 @@ class RecommendITCase extends PortraitITCase {
                 given.computeIfAbsent(l.path("user_id").asText(), u -> new ArrayList<>())
                         .add(new Given(Instant.parse(l.path("ts").asText()).toEpochMilli(), items));
             }
-            // Every stored profile carries the user's latest list, valid against the schema.
-            try (Jedis redis =
-                    io.portrait.sink.RedisConnections.open(services.redis.address(), "t", 5000)) {
+            // Every profile, as readers see it, carries the user's latest list and is valid against
+            // the schema.
+            try (redis.clients.jedis.UnifiedJedis redis =
+                    io.portrait.sink.RedisConnections.client(services.redis.address(), "t", 5000)) {
                 int checked = 0;
                 for (Map.Entry<String, List<Given>> e : given.entrySet()) {
                     List<String> latest = e.getValue().get(e.getValue().size() - 1).items();
                     JsonNode doc =
-                            ProfileSchema.assertValid(redis.get("portrait:profile:" + e.getKey()));
+                            ProfileSchema.assertValid(
+                                    io.portrait.api.ProfileReader.read(redis, e.getKey()));
                     List<String> stored = new ArrayList<>();
                     doc.path("recommendations")
                             .path("items")

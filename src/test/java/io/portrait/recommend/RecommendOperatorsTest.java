@@ -6,7 +6,7 @@ import io.portrait.config.PortraitConfig;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import io.portrait.profile.Descriptors;
-import io.portrait.profile.ProfilePart;
+import io.portrait.profile.ProfileDocument;
 import io.portrait.testing.Harnesses;
 import io.portrait.testing.TestEvents;
 import java.util.List;
@@ -172,16 +172,15 @@ class RecommendOperatorsTest {
                         Harnesses.rocksDb(),
                         null)) {
             h.processElement(list("u1", "x", "view", 1, T0, "y", 0.9, "z", 0.5, "b", 0.4), T0);
-            List<ProfilePart> out = h.extractOutputValues();
-            assertThat(out.get(0).recommendations.items).containsExactly("y", "z", "b");
-            assertThat(out.get(0).recommendations.because).containsOnly("x");
-            assertThat(out.get(0).recommendations.actions).containsOnly("view");
+            List<RecommendationPart> out = sent(h);
+            assertThat(out.get(0).items).containsExactly("y", "z", "b");
+            assertThat(out.get(0).because).containsOnly("x");
+            assertThat(out.get(0).actions).containsOnly("view");
 
             // The user buys b: b is never recommended again, even as another item's neighbour.
             h.processElement(list("u1", "b", "purchase", 8, T0 + 1, "w", 0.1), T0);
             h.processElement(list("u1", "q", "view", 1, T0 + 2, "b", 0.99, "v", 0.2), T0);
-            RecommendationPart last =
-                    h.extractOutputValues().get(h.extractOutputValues().size() - 1).recommendations;
+            RecommendationPart last = sent(h).get(sent(h).size() - 1);
             assertThat(last.items).doesNotContain("b", "x", "q");
             // w came from a purchase (weight 8 × 0.1 = 0.8): it ranks above z (0.5).
             assertThat(last.items).startsWith("y", "w");
@@ -189,9 +188,9 @@ class RecommendOperatorsTest {
             assertThat(last.actions[1]).isEqualTo("purchase");
 
             // The same list again changes no ranking: nothing is sent.
-            int sent = h.extractOutputValues().size();
+            int sent = sent(h).size();
             h.processElement(list("u1", "q", "view", 1, T0 + 2, "b", 0.99, "v", 0.2), T0);
-            assertThat(h.extractOutputValues()).hasSize(sent);
+            assertThat(sent(h)).hasSize(sent);
 
             // Many neighbours at once: candidates and the touched memory stay within their bounds.
             Object[] many = new Object[80];
@@ -206,15 +205,13 @@ class RecommendOperatorsTest {
             RecommenderState s = value(h, "u1", Descriptors.recommender());
             assertThat(s.items.length).isLessThanOrEqualTo(5);
             assertThat(s.touched.length).isLessThanOrEqualTo(8);
-            assertThat(h.extractOutputValues())
-                    .allSatisfy(
-                            p -> assertThat(p.recommendations.items.length).isLessThanOrEqualTo(3));
+            assertThat(sent(h)).allSatisfy(p -> assertThat(p.items.length).isLessThanOrEqualTo(3));
 
             h.processElement(NeighbourList.erase("u1", T0 + 100), T0);
-            int afterErase = h.extractOutputValues().size();
+            int afterErase = sent(h).size();
             // A list of an event from before the erase, still on its way: dropped.
             h.processElement(list("u1", "old", "view", 1, T0 + 50, "o1", 0.9), T0);
-            assertThat(h.extractOutputValues()).hasSize(afterErase);
+            assertThat(sent(h)).hasSize(afterErase);
             assertThat(value(h, "u1", Descriptors.recommender()).items).isEmpty();
             // The marker goes a day (event time) later.
             h.processWatermark(T0 + 100 + DAY);
@@ -222,12 +219,30 @@ class RecommendOperatorsTest {
             // A user who comes back after an erase gets lists again.
             h.processElement(NeighbourList.erase("u2", T0), T0);
             h.processElement(list("u2", "new", "view", 1, T0 + 1, "n1", 0.9), T0);
-            assertThat(
-                            h.extractOutputValues()
-                                    .get(h.extractOutputValues().size() - 1)
-                                    .recommendations
-                                    .items)
-                    .containsExactly("n1");
+            assertThat(sent(h).get(sent(h).size() - 1).items).containsExactly("n1");
         }
+    }
+
+    /**
+     * The lists the recommender sent: one patch of the stored document's recommendations group per
+     * list, naming its items in order, and the same list on the recommendation log.
+     */
+    static List<RecommendationPart> sent(
+            org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<
+                            String, NeighbourList, io.portrait.profile.ProfileRecord>
+                    h) {
+        List<io.portrait.profile.ProfileRecord> patches = h.extractOutputValues();
+        List<RecommendationPart> parts = new java.util.ArrayList<>();
+        var log = h.getSideOutput(Descriptors.RECOMMENDATION_LOG);
+        if (log != null) {
+            log.forEach(r -> parts.add(r.getValue().part));
+        }
+        assertThat(patches).hasSameSizeAs(parts);
+        for (int i = 0; i < parts.size(); i++) {
+            assertThat(patches.get(i).recommendations()).isTrue();
+            assertThat(patches.get(i).json())
+                    .isEqualTo(ProfileDocument.recommendationsGroup(parts.get(i)));
+        }
+        return parts;
     }
 }

@@ -3,16 +3,11 @@ package io.portrait.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portrait.config.PortraitConfig;
-import io.portrait.control.ControlMessage;
 import io.portrait.profile.CoreFeatures;
-import io.portrait.profile.Descriptors;
-import io.portrait.profile.ProfileChange;
-import io.portrait.profile.ProfilePart;
 import io.portrait.testing.Harnesses;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +26,7 @@ class SegmentOperatorsTest {
         return Harnesses.keyedBy(fn, d -> 0, Types.INT, backend, restore);
     }
 
-    static ProfilePart part(String user, long orders, long total) {
+    static CoreFeatures core(long orders, long total) {
         CoreFeatures f = new CoreFeatures();
         f.version = total;
         f.total = total;
@@ -39,11 +34,11 @@ class SegmentOperatorsTest {
         f.purchaseMinor = orders * 5_000;
         f.lastSeen = 1_764_000_000_000L;
         f.lastPurchaseAt = orders == 0 ? null : f.lastSeen;
-        return ProfilePart.core(user, f);
+        return f;
     }
 
     /** A model with two segments (ids 7 and 9) in a unit-scaled space. */
-    static ControlMessage model(double[] c7, double[] c9, long version) {
+    static SegmentModel model(double[] c7, double[] c9, long version) {
         double[] zeros = new double[FeatureVector.D];
         double[] ones = new double[FeatureVector.D];
         java.util.Arrays.fill(ones, 1);
@@ -58,7 +53,8 @@ class SegmentOperatorsTest {
                         new String[] {"low", "high"},
                         new long[] {0, 0},
                         -1L);
-        return new ControlMessage("centroids", "segments", version, 0, m.toJson(), false);
+        // Through its control-topic form, as the user operator receives it.
+        return SegmentModel.fromJson(version, m.toJson());
     }
 
     static double[] at(double orders) {
@@ -68,59 +64,53 @@ class SegmentOperatorsTest {
     }
 
     @Test
-    void assignsWithHysteresisAndReportsMoves() throws Exception {
-        try (var h =
-                Harnesses.keyedBroadcast(
-                        new SegmentAssigner(CONFIG),
-                        ProfilePart::getUserId,
-                        Harnesses.heap(),
-                        null)) {
-            h.processElement(part("u", 1, 1), 0);
-            assertThat(h.extractOutputValues().get(0).segment.id).as("no model yet").isEqualTo(-1);
+    void assignsWithHysteresisAndReportsMoves() {
+        SegmentAssign assign = new SegmentAssign(CONFIG);
+        SegmentState s = new SegmentState();
+        ClusterDelta pending = ClusterDelta.empty(assign.buckets());
+        List<String> moves = new java.util.ArrayList<>();
+        SegmentAssign.Moves record = (from, to) -> moves.add(from + "→" + to);
+        assertThat(assign.assign(s, core(1, 1), "u", null, pending, record).id)
+                .as("no model yet")
+                .isEqualTo(-1);
 
-            h.processBroadcastElement(model(at(0), at(4), 1), 0);
-            h.processElement(part("u", 1, 2), 0); // log1p(1) ≈ 0.69: nearer 7
-            assertThat(h.extractOutputValues().get(1).segment.id).isEqualTo(7);
-            h.processElement(part("u", 6, 3), 0); // log1p(6) ≈ 1.95: still nearer 7 (2.05 from 9)
-            assertThat(h.extractOutputValues().get(2).segment.id).isEqualTo(7);
-            h.processElement(part("u", 20, 4), 0); // log1p(20) ≈ 3.04: clearly 9
-            assertThat(h.extractOutputValues().get(3).segment.id).isEqualTo(9);
-            List<ProfileChange> changes =
-                    h.getSideOutput(Descriptors.CHANGES).stream()
-                            .map(StreamRecord::getValue)
-                            .toList();
-            assertThat(changes)
-                    .extracting(c -> c.kind() + " " + c.from() + "→" + c.to())
-                    .containsExactly("segment_changed 7→9");
+        SegmentModel m1 = model(at(0), at(4), 1);
+        // log1p(1) ≈ 0.69: nearer 7
+        assertThat(assign.assign(s, core(1, 2), "u", m1, pending, record).id).isEqualTo(7);
+        // log1p(6) ≈ 1.95: still nearer 7 (2.05 from 9)
+        assertThat(assign.assign(s, core(6, 3), "u", m1, pending, record).id).isEqualTo(7);
+        // log1p(20) ≈ 3.04: clearly 9
+        assertThat(assign.assign(s, core(20, 4), "u", m1, pending, record).id).isEqualTo(9);
+        assertThat(moves).containsExactly("7→9");
+        assertThat(assign.describe(s, core(20, 4), m1).id)
+                .as("described without a new assignment")
+                .isEqualTo(9);
 
-            // Renumbering a centre (ids swapped with the centroids) does not move the user.
-            h.processBroadcastElement(model(at(4), at(0), 2), 0);
-            h.processElement(part("u", 20, 5), 0);
-            assertThat(h.extractOutputValues().get(4).segment.id)
-                    .isEqualTo(7)
-                    .as("the centre at 4 now has id 7");
-        }
+        // Renumbering a centre (ids swapped with the centroids) does not move the user.
+        SegmentModel m2 = model(at(4), at(0), 2);
+        assertThat(assign.assign(s, core(20, 5), "u", m2, pending, record).id)
+                .as("the centre at 4 now has id 7")
+                .isEqualTo(7);
     }
 
     @Test
-    void aUserCountsOnceInTheStatistics() throws Exception {
-        try (var h =
-                Harnesses.keyedBroadcast(
-                        new SegmentAssigner(CONFIG),
-                        ProfilePart::getUserId,
-                        Harnesses.heap(),
-                        null)) {
-            for (int i = 1; i <= 3; i++) {
-                h.processElement(part("u", i, i), 0);
-            }
-            h.setProcessingTime(1_000);
-            ClusterDelta d = h.getSideOutput(Descriptors.CLUSTER_DELTAS).peek().getValue();
-            int unassigned = CONFIG.segments().k();
-            assertThat(d.counts[unassigned]).as("three updates, one user").isEqualTo(1);
-            assertThat(d.sums[unassigned * FeatureVector.D])
-                    .isCloseTo(Math.log1p(3), org.assertj.core.api.Assertions.within(1e-9));
-            assertThat(d.sampleUsers).hasSize(1);
+    void aUserCountsOnceInTheStatisticsAndTheStateRoundTrips() {
+        SegmentAssign assign = new SegmentAssign(CONFIG);
+        SegmentState s = new SegmentState();
+        ClusterDelta d = ClusterDelta.empty(assign.buckets());
+        for (int i = 1; i <= 3; i++) {
+            assign.assign(s, core(i, i), "u", null, d, (a, b) -> {});
+            io.portrait.common.Wire.Out out = new io.portrait.common.Wire.Out(16);
+            SegmentAssign.write(s, out);
+            s = SegmentAssign.read(new io.portrait.common.Wire.In(out.toByteArray()));
         }
+        int unassigned = CONFIG.segments().k();
+        assertThat(d.counts[unassigned]).as("three updates, one user").isEqualTo(1);
+        assertThat(d.sums[unassigned * FeatureVector.D])
+                .isCloseTo(Math.log1p(3), org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(d.sampleUsers).hasSize(1);
+        assign.remove(s, d);
+        assertThat(d.counts[unassigned]).as("erase takes the user out").isZero();
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.portrait.anomaly.Alert;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisKeys;
 import io.portrait.demo.Summary;
-import io.portrait.profile.ProfileDocument;
 import io.portrait.profile.ProfileRecord;
 import io.portrait.testing.LocalRedisCluster;
 import java.util.ArrayList;
@@ -39,12 +38,12 @@ class RedisClusterSinkTest {
     }
 
     @Test
-    void documentsPatchesAndAlertsSpreadOverTheMastersAndReadBack() throws Exception {
+    void documentsListsAndAlertsSpreadOverTheMastersAndReadBack() throws Exception {
         int users = 600;
         List<ProfileRecord> batch = new ArrayList<>();
         for (int i = 0; i < users; i++) {
             String u = "cu-" + i;
-            batch.add(RedisSinkTest.withRisk(u, 7, 0.0));
+            batch.add(RedisSinkTest.doc(u, 10, 7));
         }
         try (RedisProfileStore store = new RedisProfileStore(cluster.address(), null)) {
             // One pipelined batch across all three nodes.
@@ -53,34 +52,32 @@ class RedisClusterSinkTest {
             List<ProfileRecord> older = new ArrayList<>();
             List<ProfileRecord> newer = new ArrayList<>();
             for (int i = 0; i < users; i++) {
-                older.add(RedisSinkTest.withRisk("cu-" + i, 6, 0.5));
-                newer.add(RedisSinkTest.withRisk("cu-" + i, 8, 0.0));
+                older.add(RedisSinkTest.doc("cu-" + i, 10, 6));
+                newer.add(RedisSinkTest.doc("cu-" + i, 10, 8));
             }
             assertThat(store.write(older, 3_600, 60))
                     .isEqualTo(new RedisProfileStore.BatchResult(0, users));
             assertThat(store.write(newer, 3_600, 60).written()).isEqualTo(users);
-            // A risk patch (the second Lua script) on every node.
-            List<ProfileRecord> patches = new ArrayList<>();
+            // Recommendation lists under their own keys, on their own nodes.
+            List<ProfileRecord> lists = new ArrayList<>();
             for (int i = 0; i < users; i++) {
-                patches.add(
-                        ProfileRecord.riskPatch(
-                                "cu-" + i, 10, 8, ProfileDocument.riskHead(0.5, 1)));
+                lists.add(RedisSinkTest.recs("cu-" + i, "item-" + i));
             }
-            assertThat(store.write(patches, 3_600, 60).written()).isEqualTo(users);
+            assertThat(store.write(lists, 3_600, 60).written()).isEqualTo(users);
         }
 
         // Every master holds a share of the documents.
         for (int n = 0; n < 3; n++) {
             try (Jedis j = cluster.jedis(n)) {
-                assertThat(j.dbSize()).as("keys on node %d", n).isBetween(100L, 400L);
+                assertThat(j.dbSize()).as("keys on node %d", n).isBetween(200L, 800L);
             }
         }
         try (UnifiedJedis c = RedisConnections.client(cluster.address(), null, "test", 5000)) {
             for (int i = 0; i < users; i += 37) {
                 assertThat(c.get(RedisKeys.profile("cu-" + i)))
-                        .startsWith(
-                                "{\"epoch\":10,\"version\":8,\"risk\":{\"score\":0.5,\"alerts_30d\":1,")
-                        .contains("\"user_id\":\"cu-" + i + "\"");
+                        .isEqualTo("{\"epoch\":10,\"version\":8,\"user_id\":\"cu-" + i + "\"}");
+                assertThat(io.portrait.api.ProfileReader.read(c, "cu-" + i))
+                        .contains("\"recommendations\":{", "\"item_id\":\"item-" + i + "\"");
                 assertThat(c.ttl(RedisKeys.profile("cu-" + i))).isBetween(3_000L, 3_600L);
             }
         }

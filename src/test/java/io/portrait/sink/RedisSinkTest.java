@@ -89,27 +89,33 @@ class RedisSinkTest {
         }
     }
 
-    static ProfileRecord tick(String user, long epoch, long version, int tick) {
+    static ProfileRecord tick(String user, long epoch, long version, int revision) {
         return new ProfileRecord(
                 user,
                 epoch,
                 version,
-                "{\"epoch\":" + epoch + ",\"version\":" + version + ",\"tick\":" + tick + "}",
+                "{\"epoch\":"
+                        + epoch
+                        + ",\"version\":"
+                        + version
+                        + ",\"revision\":"
+                        + revision
+                        + "}",
                 false);
     }
 
     @Test
-    void silenceUpdatesOrderByTickWithinAVersion() {
+    void writesOfOneVersionOrderByRevision() {
         try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
             store.write(List.of(doc("u1", 10, 5)), 0, 60);
             assertThat(store.write(List.of(tick("u1", 10, 5, 1)), 0, 60).written()).isEqualTo(1);
             assertThat(store.write(List.of(tick("u1", 10, 5, 1)), 0, 60).stale()).isEqualTo(1);
             assertThat(store.write(List.of(doc("u1", 10, 5)), 0, 60).stale())
-                    .as("the event's own document does not undo a silence update")
+                    .as("the event's own document does not undo a later revision")
                     .isEqualTo(1);
             assertThat(store.write(List.of(tick("u1", 10, 5, 3)), 0, 60).written()).isEqualTo(1);
             assertThat(store.write(List.of(tick("u1", 10, 4, 9)), 0, 60).stale())
-                    .as("an older version loses whatever its tick")
+                    .as("an older version loses whatever its revision")
                     .isEqualTo(1);
             assertThat(store.write(List.of(doc("u1", 10, 6)), 0, 60).written()).isEqualTo(1);
             assertThat(stored("u1")).isEqualTo("{\"epoch\":10,\"version\":6,\"user_id\":\"u1\"}");
@@ -290,158 +296,71 @@ class RedisSinkTest {
         assertThat(RedisSink.builder().setAddress("redis://h:1").build()).isNotNull();
     }
 
-    static ProfileRecord withRisk(String user, long version, double score) {
-        return new ProfileRecord(
+    static ProfileRecord recs(String user, String... items) {
+        return ProfileRecord.recommendations(
                 user,
-                10,
-                version,
-                "{\"epoch\":10,\"version\":"
-                        + version
-                        + ",\"risk\":{\"score\":"
-                        + score
-                        + ",\"alerts_30d\":0,\"bot_score\":0.25},\"user_id\":\""
-                        + user
-                        + "\"}",
-                false);
-    }
-
-    @Test
-    void aRiskPatchReplacesOnlyTheRiskHeadAndKeepsTheTtl() {
-        try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
-            store.write(List.of(withRisk("u1", 5, 0.0)), 3_600, 60);
-            ProfileRecord patch =
-                    ProfileRecord.riskPatch(
-                            "u1", 10, 5, io.portrait.profile.ProfileDocument.riskHead(0.632, 1));
-            assertThat(store.write(List.of(patch), 3_600, 60).written()).isEqualTo(1);
-            assertThat(stored("u1"))
-                    .isEqualTo(
-                            "{\"epoch\":10,\"version\":5,\"risk\":{\"score\":0.632,"
-                                    + "\"alerts_30d\":1,\"bot_score\":0.25},\"user_id\":\"u1\"}");
-            try (Jedis j = jedis()) {
-                assertThat(j.ttl(RedisKeys.profile("u1"))).isBetween(3_500L, 3_600L);
-            }
-            // No document, or an erase tombstone: left alone.
-            assertThat(
-                            store.write(
-                                            List.of(
-                                                    ProfileRecord.riskPatch(
-                                                            "u2", 10, 1, patch.json())),
-                                            0,
-                                            60)
-                                    .written())
-                    .isZero();
-            assertThat(stored("u2")).isNull();
-            store.write(
-                    List.of(
-                            new ProfileRecord(
-                                    "u3",
-                                    10,
-                                    7,
-                                    "{\"epoch\":10,\"version\":7,\"erased\":true}",
-                                    true)),
-                    0,
-                    60);
-            store.write(List.of(ProfileRecord.riskPatch("u3", 10, 7, patch.json())), 0, 60);
-            assertThat(stored("u3")).isEqualTo("{\"epoch\":10,\"version\":7,\"erased\":true}");
-        }
-    }
-
-    @Test
-    void theWriterMergesAPatchIntoABufferedDocumentAndADocumentReplacesABufferedPatch()
-            throws Exception {
-        ProfileRecord patch =
-                ProfileRecord.riskPatch(
-                        "u1", 10, 5, io.portrait.profile.ProfileDocument.riskHead(0.5, 2));
-        ProfileRecord merged = withRisk("u1", 5, 0.0).withRisk(patch);
-        assertThat(merged.riskPatch()).isFalse();
-        assertThat(merged.json())
-                .contains("\"risk\":{\"score\":0.5,\"alerts_30d\":2,\"bot_score\":0.25}");
-        try (RedisSinkWriter w = writer(100)) {
-            w.write(withRisk("u1", 5, 0.0), null);
-            w.write(patch, null);
-            w.write(patch, null);
-            w.write(ProfileRecord.riskPatch("u2", 10, 1, patch.json()), null);
-            w.write(withRisk("u2", 2, 0.9), null);
-            w.flush(false);
-        }
-        assertThat(stored("u1")).isEqualTo(merged.json());
-        assertThat(stored("u2")).contains("\"score\":0.9,");
-    }
-
-    static ProfileRecord recsPatch(String user, String... items) {
-        return ProfileRecord.recommendationsPatch(
-                user,
-                10,
-                5,
                 io.portrait.profile.ProfileDocument.recommendationsGroup(
                         io.portrait.testing.TestRecommendations.of(1_764_000_000_000L, items)));
     }
 
+    static String storedRecs(String user) {
+        try (Jedis j = jedis()) {
+            return j.get(RedisKeys.recommendations(user));
+        }
+    }
+
     @Test
-    void aRecommendationsPatchAppendsOrReplacesTheLastGroupAndCommutesWithARiskPatch()
-            throws Exception {
+    void aRecommendationListHasItsOwnKeyReadersComposeItAndEraseRemovesIt() throws Exception {
         try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
-            store.write(List.of(withRisk("u1", 5, 0.0)), 3_600, 60);
-            // Appended as the last group …
-            assertThat(store.write(List.of(recsPatch("u1", "i1", "i2")), 3_600, 60).written())
-                    .isEqualTo(1);
-            String once = stored("u1");
-            assertThat(once)
-                    .startsWith("{\"epoch\":10,\"version\":5,\"risk\":")
-                    .endsWith(
-                            ",\"recommendations\":{\"updated_at\":\"2025-11-24T16:00:00Z\","
+            store.write(List.of(doc("u1", 10, 5), recs("u1", "i1", "i2")), 3_600, 60);
+            assertThat(storedRecs("u1"))
+                    .isEqualTo(
+                            "{\"updated_at\":\"2025-11-24T16:00:00Z\","
                                     + "\"items\":[{\"item_id\":\"i1\",\"score\":0.5,"
                                     + "\"because\":{\"item_id\":\"seed\",\"action\":\"view\"}},"
                                     + "{\"item_id\":\"i2\",\"score\":0.5,"
-                                    + "\"because\":{\"item_id\":\"seed\",\"action\":\"view\"}}]}}");
-            // … then replaced, not repeated; the TTL stays.
-            store.write(List.of(recsPatch("u1", "i3")), 3_600, 60);
-            assertThat(stored("u1")).contains("\"i3\"").doesNotContain("\"i1\"");
-            assertThat(stored("u1").split("\"recommendations\"", -1)).hasSize(2);
+                                    + "\"because\":{\"item_id\":\"seed\",\"action\":\"view\"}}]}");
             try (Jedis j = jedis()) {
-                assertThat(j.ttl(RedisKeys.profile("u1"))).isBetween(3_500L, 3_600L);
+                assertThat(j.ttl(RedisKeys.recommendations("u1"))).isBetween(3_500L, 3_600L);
             }
-            // A tombstone or no document: left alone.
+            // The newest list replaces; a document written after keeps nothing of it inside.
+            store.write(List.of(recs("u1", "i3"), doc("u1", 10, 6)), 3_600, 60);
+            assertThat(storedRecs("u1")).contains("\"i3\"").doesNotContain("\"i1\"");
+            assertThat(stored("u1")).doesNotContain("recommendations");
+            try (io.portrait.api.ProfileReader reader =
+                    new io.portrait.api.ProfileReader(redis.address(), null)) {
+                String read = reader.profile("u1");
+                assertThat(read)
+                        .isEqualTo(
+                                stored("u1").substring(0, stored("u1").length() - 1)
+                                        + ",\"recommendations\":"
+                                        + storedRecs("u1")
+                                        + "}");
+                assertThat(reader.profile("nobody")).isNull();
+            }
+            // Erase: the tombstone replaces the profile and the list goes.
             store.write(
                     List.of(
                             new ProfileRecord(
-                                    "u3",
+                                    "u1",
                                     10,
                                     7,
                                     "{\"epoch\":10,\"version\":7,\"erased\":true}",
                                     true)),
                     0,
                     60);
-            assertThat(
-                            store.write(
-                                            List.of(recsPatch("u3", "i1"), recsPatch("u4", "i1")),
-                                            0,
-                                            60)
-                                    .written())
-                    .isZero();
-            assertThat(stored("u3")).isEqualTo("{\"epoch\":10,\"version\":7,\"erased\":true}");
-            assertThat(stored("u4")).isNull();
+            assertThat(storedRecs("u1")).isNull();
+            assertThat(stored("u1")).isEqualTo("{\"epoch\":10,\"version\":7,\"erased\":true}");
         }
-        // In the writer: both kinds of patch buffered for one user both land; a document
-        // supersedes buffered patches; a patch merges into a buffered document.
-        ProfileRecord risk =
-                ProfileRecord.riskPatch(
-                        "u5", 10, 5, io.portrait.profile.ProfileDocument.riskHead(0.5, 2));
-        try (RedisProfileStore store = new RedisProfileStore(redis.address())) {
-            store.write(List.of(withRisk("u5", 5, 0.0), withRisk("u6", 5, 0.0)), 0, 60);
-        }
+        // In the writer: the newest document and the newest list per user both land.
         try (RedisSinkWriter w = writer(100)) {
-            w.write(risk, null);
-            w.write(recsPatch("u5", "a"), null);
-            w.write(withRisk("u6", 6, 0.1), null);
-            w.write(recsPatch("u6", "b"), null);
+            w.write(recs("u5", "a"), null);
+            w.write(doc("u5", 10, 2), null);
+            w.write(recs("u5", "b"), null);
+            w.write(doc("u5", 10, 1), null);
             w.flush(false);
         }
-        assertThat(stored("u5"))
-                .contains("\"score\":0.5,\"alerts_30d\":2")
-                .contains("\"item_id\":\"a\"");
-        assertThat(stored("u6"))
-                .startsWith("{\"epoch\":10,\"version\":6,")
-                .contains("\"item_id\":\"b\"");
+        assertThat(stored("u5")).startsWith("{\"epoch\":10,\"version\":2,");
+        assertThat(storedRecs("u5")).contains("\"item_id\":\"b\"");
     }
 }

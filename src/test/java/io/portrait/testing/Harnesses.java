@@ -78,6 +78,38 @@ public final class Harnesses {
         return h;
     }
 
+    /**
+     * The user operator in a keyed two-input harness: input 1 keyed by user, input 2 the control
+     * stream (its watermark at the end of time, as ControlWatermarks puts it in the job).
+     */
+    public static org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness<
+                    String,
+                    io.portrait.user.UserInput,
+                    io.portrait.control.ControlMessage,
+                    io.portrait.profile.ProfileRecord>
+            user(
+                    io.portrait.config.PortraitConfig config,
+                    StateBackend backend,
+                    OperatorSubtaskState restore)
+                    throws Exception {
+        var h =
+                new org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness<
+                        String,
+                        io.portrait.user.UserInput,
+                        io.portrait.control.ControlMessage,
+                        io.portrait.profile.ProfileRecord>(
+                        new io.portrait.user.UserOperator(config),
+                        io.portrait.user.UserInput::userId,
+                        m -> "",
+                        Types.STRING,
+                        128,
+                        1,
+                        0);
+        init(h, backend, restore);
+        h.processWatermark2(new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+        return h;
+    }
+
     private static <H extends AbstractStreamOperatorTestHarness<?>> H init(
             H h, StateBackend backend, OperatorSubtaskState restore) throws Exception {
         h.setStateBackend(backend);

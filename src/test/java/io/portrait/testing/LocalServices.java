@@ -37,6 +37,7 @@ public final class LocalServices implements AutoCloseable {
                                 .configs(Map.of("cleanup.policy", "compact")),
                         new NewTopic(Topics.CONTROL_DLQ, 1, (short) 1),
                         new NewTopic(Topics.ALERTS, 1, (short) 1),
+                        new NewTopic(Topics.ALERTS_CEP, 1, (short) 1),
                         new NewTopic(Topics.CHANGES, 1, (short) 1)));
         return new LocalServices(kafka, redis);
     }
