@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The end-to-end benchmark (io.portrait.bench.EndToEnd): starts a Kafka broker and Redis, pre-loads
 # the events topic with generated traffic, then measures in one run the raw read + JSON parse of a
-# plain consumer, the job's spine and the whole pipeline draining the topic (MiniCluster, RocksDB,
-# incremental exactly-once checkpoints every 10 s), and send -> Redis latency at half the
-# pipeline's throughput. Prints a table; writes bench/results/latest.json and a dated copy.
+# plain consumer and, in alternating rounds (medians reported), a bare keyed-state job (the floor,
+# RocksDB and heap), the job's spine, every per-user module, and the whole pipeline draining the
+# topic (MiniCluster, RocksDB, incremental exactly-once checkpoints every 10 s), then send -> Redis
+# latency at half the per-user run's throughput. Prints a table; writes bench/results/latest.json
+# and a dated copy.
 # Usage: bench/run.sh [events=2000000] [users=200000] [latency seconds=60] [key=value ...]
-# (portrait.* keys go to the job, bench.latency-rate=N paces the latency run at N events/s instead
-# of half the pipeline's throughput, any other key to Flink's configuration)
+# (portrait.* keys go to the job, bench.repeats=N sets the rounds (3), bench.latency-rate=N paces
+# the latency run at N events/s instead of half the per-user run's throughput, any other key to
+# Flink's configuration)
 # Extra JVM options (e.g. a JFR recording) in BENCH_JAVA_OPTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -37,6 +37,15 @@ class ControlStreamITCase extends PortraitITCase {
         return eventJson(id, user, "view", ts);
     }
 
+    /** One view a second of eight filler users, seconds {@code from} to {@code to} after t0. */
+    static void fillers(KafkaProducer<byte[], byte[]> p, long t0, int from, int to)
+            throws Exception {
+        for (int i = from; i <= to; i++) {
+            String user = "filler-" + (i % 8);
+            send(p, Topics.EVENTS, user, event("f-" + i, user, t0 + i * 1000L));
+        }
+    }
+
     static JsonNode doc(String user) throws Exception {
         try (Jedis j = RedisConnections.open(services.redis.address(), "test", 5000)) {
             String doc = j.get(RedisKeys.profile(user));
@@ -67,8 +76,8 @@ class ControlStreamITCase extends PortraitITCase {
                     "setting:flush.interval",
                     "{\"kind\":\"setting\",\"id\":\"flush.interval\",\"version\":1,"
                             + "\"payload\":{\"value\":\"50 ms\"}}");
-            // Phase 1: the probe event, an account takeover, then a minute of traffic on both
-            // partitions.
+            // Phase 1: the probe event, an account takeover and five seconds of traffic on both
+            // partitions: the watermark stays before the probe's first silence tick (10 s).
             send(p, Topics.EVENTS, "probe", event("probe-1", "probe", t0));
             for (int i = 0; i < 3; i++) {
                 send(
@@ -79,10 +88,7 @@ class ControlStreamITCase extends PortraitITCase {
             }
             send(p, Topics.EVENTS, "ato", eventJson("ato-l", "ato", "login", t0 + 10));
             send(p, Topics.EVENTS, "ato", eventJson("ato-p", "ato", "password_change", t0 + 20));
-            for (int i = 1; i <= 60; i++) {
-                String user = "filler-" + (i % 8);
-                send(p, Topics.EVENTS, user, event("f-" + i, user, t0 + i * 1000L));
-            }
+            fillers(p, t0, 1, 5);
             p.flush();
         }
 
@@ -90,6 +96,17 @@ class ControlStreamITCase extends PortraitITCase {
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-control-it");
         try {
+            await().atMost(Duration.ofMinutes(2))
+                    .untilAsserted(
+                            () ->
+                                    assertThat(Summary.profileTotals(services.redis.address())[1])
+                                            .isEqualTo(11));
+            assertThat(doc("probe").get("revision").asLong()).isZero();
+            // Phase 2: a minute of traffic of other users moves event time on.
+            try (KafkaProducer<byte[], byte[]> p = services.producer()) {
+                fillers(p, t0, 6, 60);
+                p.flush();
+            }
             await().atMost(Duration.ofMinutes(2))
                     .untilAsserted(
                             () ->
@@ -128,7 +145,7 @@ class ControlStreamITCase extends PortraitITCase {
                     .as("the looped alert reached the user's risk")
                     .isEqualTo(1);
 
-            // Phase 2: the probe id again, behind a newer event of the user by more than the
+            // Phase 3: the probe id again, behind a newer event of the user by more than the
             // 10 s horizon: counted again (documented).
             try (KafkaProducer<byte[], byte[]> p = services.producer()) {
                 send(p, Topics.EVENTS, "probe", event("probe-2", "probe", t0 + 61_000));
