@@ -11,7 +11,6 @@ import io.portrait.event.DeadLetter;
 import io.portrait.event.Event;
 import io.portrait.event.Ingested;
 import io.portrait.ingest.RouteDeadLetters;
-import io.portrait.profile.Descriptors;
 import io.portrait.profile.ProfileChange;
 import io.portrait.profile.ProfileRecord;
 import io.portrait.recommend.ItemCounts;
@@ -25,6 +24,7 @@ import io.portrait.segment.CentroidAggregator;
 import io.portrait.segment.SegmentModel;
 import io.portrait.user.UserInput;
 import io.portrait.user.UserOperator;
+import io.portrait.user.UserOutputs;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -113,7 +113,7 @@ public final class Pipeline {
             cepRaw =
                     Anomalies.detect(
                             DataStreamUtils.reinterpretAsKeyedStream(
-                                    users.getSideOutput(Descriptors.ENRICHED),
+                                    users.getSideOutput(UserOutputs.ENRICHED),
                                     (Enriched e) -> e.event().userId()),
                             config);
         }
@@ -123,7 +123,7 @@ public final class Pipeline {
         SingleOutputStreamOperator<SegmentModel> models = null;
         if (config.segments().enabled()) {
             models =
-                    users.getSideOutput(Descriptors.CLUSTER_DELTAS)
+                    users.getSideOutput(UserOutputs.CLUSTER_DELTAS)
                             .keyBy(delta -> 0)
                             .process(new CentroidAggregator(config))
                             .uid("centroid-aggregator")
@@ -139,7 +139,7 @@ public final class Pipeline {
         if (config.recommend().enabled()) {
             SingleOutputStreamOperator<ItemSignal> signals =
                     DataStreamUtils.reinterpretAsKeyedStream(
-                                    users.getSideOutput(Descriptors.CHECKED), Event::userId)
+                                    users.getSideOutput(UserOutputs.CHECKED), Event::userId)
                             .process(new RecentItems(config))
                             .uid("recommend-recent-items")
                             .name("Recent items");
@@ -154,21 +154,21 @@ public final class Pipeline {
                             .name("Item neighbours");
             recommendations =
                     neighbours
-                            .union(signals.getSideOutput(Descriptors.RECOMMEND_ERASE))
+                            .union(signals.getSideOutput(RecentItems.ERASE))
                             .keyBy(NeighbourList::getUserId)
                             .process(new Recommender(config))
                             .uid("recommend-users")
                             .name("Recommender");
-            recommendationLog = recommendations.getSideOutput(Descriptors.RECOMMENDATION_LOG);
+            recommendationLog = recommendations.getSideOutput(Recommender.LOG);
         }
 
         return new Outputs(
                 users,
-                events.getSideOutput(Descriptors.DEAD_LETTERS),
-                controlMessages.getSideOutput(Descriptors.CONTROL_DEAD_LETTERS),
-                users.getSideOutput(Descriptors.ALERTS),
+                events.getSideOutput(RouteDeadLetters.DEAD_LETTERS),
+                controlMessages.getSideOutput(RouteControl.DEAD_LETTERS),
+                users.getSideOutput(UserOutputs.ALERTS),
                 cepRaw,
-                users.getSideOutput(Descriptors.CHANGES),
+                users.getSideOutput(UserOutputs.CHANGES),
                 models,
                 recommendations,
                 recommendationLog);

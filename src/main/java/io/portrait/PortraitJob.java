@@ -1,6 +1,5 @@
 package io.portrait;
 
-import io.portrait.anomaly.AlertSerializer;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlDeserializer;
 import io.portrait.control.ControlRecord;
@@ -9,10 +8,11 @@ import io.portrait.event.Ingested;
 import io.portrait.ingest.DeadLetterSerializer;
 import io.portrait.ingest.EventDeserializer;
 import io.portrait.ingest.IngestWatermarks;
-import io.portrait.profile.ProfileChangeSerializer;
 import io.portrait.segment.SegmentModel;
 import io.portrait.segment.SegmentModelSerializer;
 import io.portrait.segment.SegmentSummary;
+import io.portrait.sink.AlertSerializer;
+import io.portrait.sink.ProfileChangeSerializer;
 import io.portrait.sink.RedisSink;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,20 +29,16 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The Flink job: Kafka in, {@link Pipeline} in the middle, Redis and the dead-letter topics out.
- * {@link #main} is the entry point on a cluster ({@code flink run}, the Kubernetes operator); the
- * demo calls {@link #attach} on a local environment. State backend, checkpointing and restart
- * strategy come from the cluster's config.yaml (see flink-conf/).
+ * The Flink job: Kafka in, {@link Pipeline} in the middle, Redis and the dead-letter topics out. On
+ * a cluster ({@code flink run}, the Kubernetes operator) the entry point is {@code
+ * io.portrait.cli.JobCommand}, which reads the options and calls {@link #run}; the demo calls
+ * {@link #attach} on a local environment. State backend, checkpointing and restart strategy come
+ * from the cluster's config.yaml (see flink-conf/).
  */
 public final class PortraitJob {
     public static final String JOB_NAME = "portrait";
 
     private PortraitJob() {}
-
-    public static void main(String[] args) throws Exception {
-        io.portrait.cli.PortraitCli.exit(
-                new picocli.CommandLine(new io.portrait.cli.JobCommand()).execute(args));
-    }
 
     /** Runs the job on the environment the cluster provides and waits for it. */
     public static JobExecutionResult run(PortraitConfig config) throws Exception {

@@ -8,7 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.portrait.config.PortraitConfig;
-import io.portrait.profile.ProfileDocument;
+import io.portrait.user.ProfileDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

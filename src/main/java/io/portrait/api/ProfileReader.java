@@ -2,7 +2,7 @@ package io.portrait.api;
 
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;
-import io.portrait.profile.ProfileDocument;
+import io.portrait.recommend.RecommendationJson;
 import io.portrait.sink.RedisConnections;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +46,7 @@ public final class ProfileReader implements AutoCloseable {
         if (doc == null || doc.contains("\"erased\":true")) {
             return doc;
         }
-        return ProfileDocument.withRecommendations(
-                doc, jedis.get(RedisKeys.recommendations(userId)));
+        return RecommendationJson.compose(doc, jedis.get(RedisKeys.recommendations(userId)));
     }
 
     public String segments() {

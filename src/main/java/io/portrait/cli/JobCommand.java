@@ -17,6 +17,11 @@ import picocli.CommandLine.Mixin;
         })
 public final class JobCommand implements Callable<Integer> {
 
+    /** The job jar's entry point ({@code flink run}, the Kubernetes operator's entryClass). */
+    public static void main(String[] args) {
+        PortraitCli.exit(new picocli.CommandLine(new JobCommand()).execute(args));
+    }
+
     @Mixin ConfigOptionsMixin settings;
 
     @Override

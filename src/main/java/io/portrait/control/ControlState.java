@@ -1,9 +1,17 @@
 package io.portrait.control;
 
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 
 /** How every operator applies a control record to its broadcast state. */
 public final class ControlState {
+    /** Broadcast state: the newest valid control message per key ({@code kind:id}). */
+    public static final MapStateDescriptor<String, ControlMessage> DESCRIPTOR =
+            new MapStateDescriptor<>(
+                    "control", Types.STRING, TypeExtractor.getForClass(ControlMessage.class));
+
     private ControlState() {}
 
     /**

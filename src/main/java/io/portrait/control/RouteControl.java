@@ -1,16 +1,18 @@
 package io.portrait.control;
 
-import io.portrait.profile.Descriptors;
+import io.portrait.event.DeadLetter;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
-/**
- * Valid control messages to the main output; invalid ones to {@link
- * Descriptors#CONTROL_DEAD_LETTERS}.
- */
+/** Valid control messages to the main output; invalid ones to {@link #DEAD_LETTERS}. */
 public final class RouteControl extends ProcessFunction<ControlRecord, ControlMessage> {
+    /** Control records that failed validation, for the control dead-letter topic. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("control-dead-letters", TypeExtractor.getForClass(DeadLetter.class));
 
     private transient Counter invalid;
 
@@ -25,7 +27,7 @@ public final class RouteControl extends ProcessFunction<ControlRecord, ControlMe
             out.collect(in.message());
         } else {
             invalid.inc();
-            ctx.output(Descriptors.CONTROL_DEAD_LETTERS, in.deadLetter());
+            ctx.output(RouteControl.DEAD_LETTERS, in.deadLetter());
         }
     }
 }

@@ -3,20 +3,24 @@ package io.portrait.ingest;
 import io.portrait.event.DeadLetter;
 import io.portrait.event.Event;
 import io.portrait.event.Ingested;
-import io.portrait.profile.Descriptors;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Splits parsed input into events (main output) and dead letters (side output {@link
- * Descriptors#DEAD_LETTERS}), counting rejections per reason in the metric group {@code dlq}.
+ * #DEAD_LETTERS}), counting rejections per reason in the metric group {@code dlq}.
  */
 public final class RouteDeadLetters extends ProcessFunction<Ingested, Event> {
+    /** Records that failed parsing or validation, for the dead-letter topic. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("dead-letters", TypeExtractor.getForClass(DeadLetter.class));
 
     private transient MetricGroup dlqMetrics;
     private transient Map<String, Counter> byReason;
@@ -39,6 +43,6 @@ public final class RouteDeadLetters extends ProcessFunction<Ingested, Event> {
         }
         DeadLetter dl = in.deadLetter();
         byReason.computeIfAbsent(dl.reason(), r -> dlqMetrics.counter(r)).inc();
-        ctx.output(Descriptors.DEAD_LETTERS, dl);
+        ctx.output(RouteDeadLetters.DEAD_LETTERS, dl);
     }
 }

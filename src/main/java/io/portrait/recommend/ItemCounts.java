@@ -1,9 +1,10 @@
 package io.portrait.recommend;
 
 import io.portrait.config.PortraitConfig;
-import io.portrait.profile.Descriptors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -14,6 +15,10 @@ import org.apache.flink.util.Collector;
  * count. Lookups pass unchanged. This is how both counts of a cosine meet without a cycle.
  */
 public final class ItemCounts extends KeyedProcessFunction<String, ItemSignal, ItemSignal> {
+    static ValueStateDescriptor<ItemCount> state() {
+        return new ValueStateDescriptor<>("item-count", TypeExtractor.getForClass(ItemCount.class));
+    }
+
     private final long halfLife;
     private final long ttl;
     private transient ValueState<ItemCount> state;
@@ -25,7 +30,7 @@ public final class ItemCounts extends KeyedProcessFunction<String, ItemSignal, I
 
     @Override
     public void open(OpenContext ctx) {
-        state = getRuntimeContext().getState(Descriptors.itemCount());
+        state = getRuntimeContext().getState(ItemCounts.state());
     }
 
     @Override

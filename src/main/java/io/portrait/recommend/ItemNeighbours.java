@@ -1,11 +1,12 @@
 package io.portrait.recommend;
 
 import io.portrait.config.PortraitConfig;
-import io.portrait.profile.Descriptors;
 import java.util.Arrays;
 import java.util.Comparator;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -16,6 +17,11 @@ import org.apache.flink.util.Collector;
  * user. Inactive items are forgotten after the item TTL.
  */
 public final class ItemNeighbours extends KeyedProcessFunction<String, ItemSignal, NeighbourList> {
+    static ValueStateDescriptor<ItemNeighboursState> state() {
+        return new ValueStateDescriptor<>(
+                "item-neighbours", TypeExtractor.getForClass(ItemNeighboursState.class));
+    }
+
     private final PortraitConfig.Recommend settings;
     private final long halfLife;
     private transient ValueState<ItemNeighboursState> state;
@@ -27,7 +33,7 @@ public final class ItemNeighbours extends KeyedProcessFunction<String, ItemSigna
 
     @Override
     public void open(OpenContext ctx) {
-        state = getRuntimeContext().getState(Descriptors.itemNeighbours());
+        state = getRuntimeContext().getState(ItemNeighbours.state());
     }
 
     @Override

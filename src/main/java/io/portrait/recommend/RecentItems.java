@@ -4,12 +4,14 @@ import io.portrait.config.PortraitConfig;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import io.portrait.profile.CoreModule;
-import io.portrait.profile.Descriptors;
 import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * First recommendation stage, keyed by user: remembers the user's last items (bounded) and turns
@@ -19,6 +21,15 @@ import org.apache.flink.util.Collector;
  * forgets the user here and tells the recommender to forget too.
  */
 public final class RecentItems extends KeyedProcessFunction<String, Event, ItemSignal> {
+    /** Erase (or inactivity) from the recommendation stages' user side to the recommender. */
+    public static final OutputTag<NeighbourList> ERASE =
+            new OutputTag<>("recommend-erase", TypeExtractor.getForClass(NeighbourList.class));
+
+    static ValueStateDescriptor<RecentItemsState> state() {
+        return new ValueStateDescriptor<>(
+                "recent-items", TypeExtractor.getForClass(RecentItemsState.class));
+    }
+
     private final PortraitConfig.Recommend settings;
     private transient ValueState<RecentItemsState> state;
 
@@ -28,7 +39,7 @@ public final class RecentItems extends KeyedProcessFunction<String, Event, ItemS
 
     @Override
     public void open(OpenContext ctx) {
-        state = getRuntimeContext().getState(Descriptors.recentItems());
+        state = getRuntimeContext().getState(RecentItems.state());
     }
 
     @Override
@@ -39,7 +50,7 @@ public final class RecentItems extends KeyedProcessFunction<String, Event, ItemS
                 ctx.timerService().deleteEventTimeTimer(s.timer);
             }
             state.clear();
-            ctx.output(Descriptors.RECOMMEND_ERASE, NeighbourList.erase(e.userId(), e.ts()));
+            ctx.output(RecentItems.ERASE, NeighbourList.erase(e.userId(), e.ts()));
             return;
         }
         double w = CoreModule.interestWeight(e.type());
@@ -109,7 +120,6 @@ public final class RecentItems extends KeyedProcessFunction<String, Event, ItemS
         }
         // Inactive past the TTL: forget the user here and in the recommender.
         state.clear();
-        ctx.output(
-                Descriptors.RECOMMEND_ERASE, NeighbourList.erase(ctx.getCurrentKey(), timestamp));
+        ctx.output(RecentItems.ERASE, NeighbourList.erase(ctx.getCurrentKey(), timestamp));
     }
 }

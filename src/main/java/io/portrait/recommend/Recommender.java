@@ -3,15 +3,16 @@ package io.portrait.recommend;
 import io.portrait.common.Hashing;
 import io.portrait.config.PortraitConfig;
 import io.portrait.event.EventType;
-import io.portrait.profile.Descriptors;
-import io.portrait.profile.ProfileDocument;
 import io.portrait.profile.ProfileRecord;
 import java.util.Arrays;
 import java.util.Comparator;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Last stage, keyed by user: each neighbour list of an item the user just touched adds {@code
@@ -23,6 +24,16 @@ import org.apache.flink.util.Collector;
  * output) for offline evaluation.
  */
 public final class Recommender extends KeyedProcessFunction<String, NeighbourList, ProfileRecord> {
+    /** Every recommendation list given, for the optional recommendation log topic. */
+    public static final OutputTag<RecommendationLog> LOG =
+            new OutputTag<>(
+                    "recommendation-log", TypeExtractor.getForClass(RecommendationLog.class));
+
+    static ValueStateDescriptor<RecommenderState> state() {
+        return new ValueStateDescriptor<>(
+                "recommender", TypeExtractor.getForClass(RecommenderState.class));
+    }
+
     /** How long (event time) after an erase lists from before it are dropped. */
     static final long ERASE_GRACE_MILLIS = 86_400_000L;
 
@@ -37,7 +48,7 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
 
     @Override
     public void open(OpenContext ctx) {
-        state = getRuntimeContext().getState(Descriptors.recommender());
+        state = getRuntimeContext().getState(Recommender.state());
     }
 
     @Override
@@ -64,10 +75,8 @@ public final class Recommender extends KeyedProcessFunction<String, NeighbourLis
         long hash = Hashing.hash64(String.join("\u0000", top.items));
         if (hash != s.sent) {
             s.sent = hash;
-            out.collect(
-                    ProfileRecord.recommendations(
-                            n.userId, ProfileDocument.recommendationsGroup(top)));
-            ctx.output(Descriptors.RECOMMENDATION_LOG, new RecommendationLog(n.userId, top));
+            out.collect(ProfileRecord.recommendations(n.userId, RecommendationJson.of(top)));
+            ctx.output(Recommender.LOG, new RecommendationLog(n.userId, top));
         }
         state.update(s);
     }

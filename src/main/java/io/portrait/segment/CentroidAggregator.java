@@ -1,13 +1,14 @@
 package io.portrait.segment;
 
 import io.portrait.config.PortraitConfig;
-import io.portrait.profile.Descriptors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -34,6 +35,10 @@ import org.apache.flink.util.Collector;
  */
 public final class CentroidAggregator
         extends KeyedProcessFunction<Integer, ClusterDelta, SegmentModel> {
+    static ValueStateDescriptor<AggregatorState> state() {
+        return new ValueStateDescriptor<>(
+                "centroid-aggregator", TypeExtractor.getForClass(AggregatorState.class));
+    }
 
     static final int RESTARTS = 5;
     static final double BETTER = 0.03;
@@ -52,7 +57,7 @@ public final class CentroidAggregator
 
     @Override
     public void open(OpenContext openContext) {
-        state = getRuntimeContext().getState(Descriptors.aggregatorState());
+        state = getRuntimeContext().getState(CentroidAggregator.state());
         random = new Random(42);
         sizes = new long[settings.k()];
         var g = getRuntimeContext().getMetricGroup().addGroup("segments");

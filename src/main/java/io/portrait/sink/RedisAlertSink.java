@@ -1,7 +1,6 @@
 package io.portrait.sink;
 
 import io.portrait.anomaly.Alert;
-import io.portrait.anomaly.AlertSerializer;
 import io.portrait.config.PortraitConfig;
 import io.portrait.config.RedisAddress;
 import io.portrait.config.RedisKeys;

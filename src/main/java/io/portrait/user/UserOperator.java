@@ -9,6 +9,7 @@ import io.portrait.anomaly.Rule;
 import io.portrait.anomaly.RulesEngine;
 import io.portrait.anomaly.Suppression;
 import io.portrait.common.Hashing;
+import io.portrait.common.Rounding;
 import io.portrait.config.Money;
 import io.portrait.config.PortraitConfig;
 import io.portrait.control.ControlMessage;
@@ -25,9 +26,7 @@ import io.portrait.predict.PredictionState;
 import io.portrait.predict.Predictor;
 import io.portrait.predict.StepInput;
 import io.portrait.profile.CoreModule;
-import io.portrait.profile.Descriptors;
 import io.portrait.profile.ProfileChange;
-import io.portrait.profile.ProfileDocument;
 import io.portrait.profile.ProfileRecord;
 import io.portrait.profile.RiskState;
 import io.portrait.quality.BotState;
@@ -213,7 +212,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
                 modelRef = r;
             }
         }
-        control = context.getOperatorStateStore().getBroadcastState(Descriptors.CONTROL);
+        control = context.getOperatorStateStore().getBroadcastState(ControlState.DESCRIPTOR);
     }
 
     @Override
@@ -501,7 +500,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
             raise(s, q.alert());
         }
         if (config.recommend().enabled()) {
-            output.collect(Descriptors.CHECKED, new StreamRecord<>(e, e.ts()));
+            output.collect(UserOutputs.CHECKED, new StreamRecord<>(e, e.ts()));
         }
         boolean anomaly = config.anomaly().enabled();
         Enriched enriched = anomaly ? CoreModule.enrich(e, s.core) : null;
@@ -529,7 +528,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         s.changed = true;
         if (anomaly) {
             if (forCep(enriched)) {
-                output.collect(Descriptors.ENRICHED, new StreamRecord<>(enriched, e.ts()));
+                output.collect(UserOutputs.ENRICHED, new StreamRecord<>(enriched, e.ts()));
             }
             if (s.detectors == null) {
                 s.detectors = new Detectors.State();
@@ -617,7 +616,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         s.renderNeeded = true;
         emitted.inc();
         ruleCounter(a.rule()).inc();
-        output.collect(Descriptors.ALERTS, new StreamRecord<>(a, a.ts()));
+        output.collect(UserOutputs.ALERTS, new StreamRecord<>(a, a.ts()));
     }
 
     /**
@@ -643,7 +642,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         state.update(UserStateCodec.encode(gone));
         long now = getProcessingTimeService().getCurrentProcessingTime();
         output.collect(
-                Descriptors.CHANGES,
+                UserOutputs.CHANGES,
                 new StreamRecord<>(new ProfileChange(user, now, "erased", null, null, version)));
         output.collect(
                 new StreamRecord<>(
@@ -655,7 +654,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
                                 true)));
         written.inc();
         if (config.recommend().enabled()) {
-            output.collect(Descriptors.CHECKED, new StreamRecord<>(e, e.ts()));
+            output.collect(UserOutputs.CHECKED, new StreamRecord<>(e, e.ts()));
         }
     }
 
@@ -897,7 +896,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
             bucketWrites.clear();
         }
         if (deltaChanged && !pendingDelta.isEmpty()) {
-            output.collect(Descriptors.CLUSTER_DELTAS, new StreamRecord<>(pendingDelta));
+            output.collect(UserOutputs.CLUSTER_DELTAS, new StreamRecord<>(pendingDelta));
             pendingDelta = ClusterDelta.empty(segments.buckets());
         }
         deltaChanged = false;
@@ -988,7 +987,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
                                 (from, to) -> {
                                     moves.inc();
                                     output.collect(
-                                            Descriptors.CHANGES,
+                                            UserOutputs.CHANGES,
                                             new StreamRecord<>(
                                                     new ProfileChange(
                                                             user,
@@ -1057,14 +1056,14 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         boolean above = score >= config.anomaly().riskThreshold();
         if (above != s.risk.above) {
             output.collect(
-                    Descriptors.CHANGES,
+                    UserOutputs.CHANGES,
                     new StreamRecord<>(
                             new ProfileChange(
                                     user,
                                     t,
                                     "risk_crossed",
-                                    Double.toString(ProfileDocument.round(s.risk.lastScore, 3)),
-                                    Double.toString(ProfileDocument.round(score, 3)),
+                                    Double.toString(Rounding.round(s.risk.lastScore, 3)),
+                                    Double.toString(Rounding.round(score, 3)),
                                     s.core.version)));
             s.risk.above = above;
         }

@@ -3,11 +3,12 @@ package io.portrait.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.portrait.common.Rounding;
 import io.portrait.config.PortraitConfig;
 import io.portrait.ingest.EventParser;
 import io.portrait.profile.CoreFeatures;
-import io.portrait.profile.ProfileDocument;
 import io.portrait.profile.feature.BetaPosterior;
+import io.portrait.user.ProfileDocument;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -134,7 +135,7 @@ public class DocumentBenchmark {
     public double roundWithBigDecimal() {
         double sum = 0;
         for (int i = 0; i < raw.length; i++) {
-            sum += ProfileDocument.roundExactly(raw[i], 1 + (i & 3));
+            sum += Rounding.roundExactly(raw[i], 1 + (i & 3));
         }
         return sum;
     }
@@ -144,7 +145,7 @@ public class DocumentBenchmark {
     public double roundFastPath() {
         double sum = 0;
         for (int i = 0; i < raw.length; i++) {
-            sum += ProfileDocument.round(raw[i], 1 + (i & 3));
+            sum += Rounding.round(raw[i], 1 + (i & 3));
         }
         return sum;
     }

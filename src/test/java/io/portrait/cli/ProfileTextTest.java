@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portrait.config.PortraitConfig;
 import io.portrait.profile.CoreFeatures;
-import io.portrait.profile.ProfileDocument;
 import io.portrait.testing.TestProfiles;
+import io.portrait.user.ProfileDocument;
 import org.junit.jupiter.api.Test;
 
 /** {@code portrait profile get}'s readable form of a real rendered document. */
@@ -14,20 +14,24 @@ class ProfileTextTest {
     void everyGroupGetsALine() throws Exception {
         PortraitConfig config = PortraitConfig.defaults();
         CoreFeatures core = TestProfiles.core(200, 5);
+        // As readers see it: the stored document with the user's list composed in.
         String doc =
-                ProfileDocument.render(
-                        1L,
-                        "u-42",
-                        core,
-                        null,
-                        null,
-                        io.portrait.testing.TestRecommendations.of(core.lastSeen, "i-7", "i-9"),
-                        0,
-                        core.lastSeen,
-                        config.money(),
-                        config.features(),
-                        0.25,
-                        2);
+                io.portrait.recommend.RecommendationJson.compose(
+                        ProfileDocument.render(
+                                1L,
+                                "u-42",
+                                core,
+                                null,
+                                null,
+                                0,
+                                core.lastSeen,
+                                config.money(),
+                                config.features(),
+                                0.25,
+                                2),
+                        io.portrait.recommend.RecommendationJson.of(
+                                io.portrait.testing.TestRecommendations.of(
+                                        core.lastSeen, "i-7", "i-9")));
         String text = ProfileText.render(doc);
         assertThat(text).startsWith("u-42  (version " + core.version + ", updated ");
         assertThat(text).contains("  seen ").contains(core.total + " events (");

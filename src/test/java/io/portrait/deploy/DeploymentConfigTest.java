@@ -77,7 +77,7 @@ class DeploymentConfigTest {
         assertThat(spec.path("image").asText()).isEqualTo(composeImage());
         assertThat(spec.path("job").path("jarURI").asText()).isEqualTo("local://" + JAR);
         assertThat(spec.path("job").path("entryClass").asText())
-                .isEqualTo("io.portrait.PortraitJob");
+                .isEqualTo("io.portrait.cli.JobCommand");
         assertThat(spec.path("job").path("upgradeMode").asText()).isEqualTo("savepoint");
         assertThat(spec.path("job").path("parallelism").asInt()).isPositive();
         JsonNode conf = spec.path("flinkConfiguration");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portrait.config.PortraitConfig;
 import io.portrait.event.Event;
 import io.portrait.event.Ingested;
-import io.portrait.profile.Descriptors;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -34,7 +33,7 @@ class RouteDeadLettersTest {
             h.processElement(bad, Long.MIN_VALUE);
 
             assertThat(h.extractOutputValues()).extracting(Event::eventId).containsExactly("e");
-            assertThat(h.getSideOutput(Descriptors.DEAD_LETTERS))
+            assertThat(h.getSideOutput(RouteDeadLetters.DEAD_LETTERS))
                     .extracting(StreamRecord::getValue)
                     .extracting(d -> d.reason())
                     .containsExactly("truncated_json");

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portrait.config.PortraitConfig;
 import io.portrait.event.Event;
 import io.portrait.event.EventType;
-import io.portrait.profile.Descriptors;
-import io.portrait.profile.ProfileDocument;
 import io.portrait.testing.Harnesses;
 import io.portrait.testing.TestEvents;
 import java.util.List;
@@ -68,7 +66,7 @@ class RecommendOperatorsTest {
             // Pairs: 0, 1, 2, 3, 4 recent items, then 5 (the bound) for each later event; both
             // ways.
             assertThat(count(out, ItemSignal.PAIR)).isEqualTo(2 * (0 + 1 + 2 + 3 + 4 + 5 * 7));
-            assertThat(value(h, "u1", Descriptors.recentItems()).items)
+            assertThat(value(h, "u1", RecentItems.state()).items)
                     .containsExactly("i7", "i8", "i9", "i10", "i11");
 
             // Outside the co-occurrence window (1 d): no pairs; a bot-flagged event or one without
@@ -85,14 +83,14 @@ class RecommendOperatorsTest {
             h.processElement(
                     TestEvents.at("u1", "erase", EventType.ERASE, T0 + 5 * DAY).build(), T0);
             assertThat(Harnesses.keysWithState(h, "recent-items")).isZero();
-            assertThat(h.getSideOutput(Descriptors.RECOMMEND_ERASE)).hasSize(1);
+            assertThat(h.getSideOutput(RecentItems.ERASE)).hasSize(1);
             assertThat(h.numEventTimeTimers()).isZero();
 
             // Inactivity past the user TTL (30 d) forgets the user too.
             h.processElement(view("u2", "a", T0), T0);
             h.processWatermark(T0 + 32 * DAY);
             assertThat(Harnesses.keysWithState(h, "recent-items")).isZero();
-            assertThat(h.getSideOutput(Descriptors.RECOMMEND_ERASE)).hasSize(2);
+            assertThat(h.getSideOutput(RecentItems.ERASE)).hasSize(2);
         }
     }
 
@@ -121,7 +119,7 @@ class RecommendOperatorsTest {
             for (int k = 1; k <= 7; k++) {
                 h.processElement(pair("a", "c" + k, k, 10, T0), T0);
             }
-            ItemNeighboursState s = value(h, "a", Descriptors.itemNeighbours());
+            ItemNeighboursState s = value(h, "a", ItemNeighbours.state());
             assertThat(s.items).hasSize(5).contains("c7", "c6", "c5").doesNotContain("c1");
             // Dampening: equal co-occurrence with a niche item and a best-seller.
             h.processElement(pair("a", "niche", 8, 8, T0), T0);
@@ -202,7 +200,7 @@ class RecommendOperatorsTest {
             for (int i = 0; i < 20; i++) {
                 h.processElement(list("u1", "t" + i, "view", 1, T0 + 4 + i), T0);
             }
-            RecommenderState s = value(h, "u1", Descriptors.recommender());
+            RecommenderState s = value(h, "u1", Recommender.state());
             assertThat(s.items.length).isLessThanOrEqualTo(5);
             assertThat(s.touched.length).isLessThanOrEqualTo(8);
             assertThat(sent(h)).allSatisfy(p -> assertThat(p.items.length).isLessThanOrEqualTo(3));
@@ -212,7 +210,7 @@ class RecommendOperatorsTest {
             // A list of an event from before the erase, still on its way: dropped.
             h.processElement(list("u1", "old", "view", 1, T0 + 50, "o1", 0.9), T0);
             assertThat(sent(h)).hasSize(afterErase);
-            assertThat(value(h, "u1", Descriptors.recommender()).items).isEmpty();
+            assertThat(value(h, "u1", Recommender.state()).items).isEmpty();
             // The marker goes a day (event time) later.
             h.processWatermark(T0 + 100 + DAY);
             assertThat(Harnesses.keysWithState(h, "recommender")).isZero();
@@ -233,15 +231,14 @@ class RecommendOperatorsTest {
                     h) {
         List<io.portrait.profile.ProfileRecord> patches = h.extractOutputValues();
         List<RecommendationPart> parts = new java.util.ArrayList<>();
-        var log = h.getSideOutput(Descriptors.RECOMMENDATION_LOG);
+        var log = h.getSideOutput(Recommender.LOG);
         if (log != null) {
             log.forEach(r -> parts.add(r.getValue().part));
         }
         assertThat(patches).hasSameSizeAs(parts);
         for (int i = 0; i < parts.size(); i++) {
             assertThat(patches.get(i).recommendations()).isTrue();
-            assertThat(patches.get(i).json())
-                    .isEqualTo(ProfileDocument.recommendationsGroup(parts.get(i)));
+            assertThat(patches.get(i).json()).isEqualTo(RecommendationJson.of(parts.get(i)));
         }
         return parts;
     }

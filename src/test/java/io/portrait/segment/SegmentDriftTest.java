@@ -7,9 +7,9 @@ import io.portrait.control.ControlMessage;
 import io.portrait.demo.TrafficGenerator;
 import io.portrait.event.Event;
 import io.portrait.ingest.EventParser;
-import io.portrait.profile.Descriptors;
 import io.portrait.testing.Harnesses;
 import io.portrait.user.UserInput;
+import io.portrait.user.UserOutputs;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,7 +92,7 @@ class SegmentDriftTest {
         }
         users.getOutput().clear();
         processingTime += CONFIG.segments().updateInterval().toMillis();
-        var deltas = users.getSideOutput(Descriptors.CLUSTER_DELTAS);
+        var deltas = users.getSideOutput(UserOutputs.CLUSTER_DELTAS);
         if (deltas != null) {
             for (StreamRecord<ClusterDelta> d : deltas) {
                 aggregate.processElement(d.getValue(), 0);

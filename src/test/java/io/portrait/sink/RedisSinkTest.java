@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portrait.config.RedisKeys;
 import io.portrait.demo.RedisServerProcess;
-import io.portrait.profile.ProfileDocument;
 import io.portrait.profile.ProfileRecord;
+import io.portrait.user.ProfileDocument;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -299,7 +299,7 @@ class RedisSinkTest {
     static ProfileRecord recs(String user, String... items) {
         return ProfileRecord.recommendations(
                 user,
-                io.portrait.profile.ProfileDocument.recommendationsGroup(
+                io.portrait.recommend.RecommendationJson.of(
                         io.portrait.testing.TestRecommendations.of(1_764_000_000_000L, items)));
     }
 

@@ -1,6 +1,6 @@
 package io.portrait.testing;
 
-import io.portrait.profile.Descriptors;
+import io.portrait.control.ControlState;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -67,7 +67,7 @@ public final class Harnesses {
                     throws Exception {
         var h =
                 new KeyedBroadcastOperatorTestHarness<>(
-                        new CoBroadcastWithKeyedOperator<>(fn, List.of(Descriptors.CONTROL)),
+                        new CoBroadcastWithKeyedOperator<>(fn, List.of(ControlState.DESCRIPTOR)),
                         key,
                         Types.STRING,
                         128,

@@ -16,7 +16,6 @@ import io.portrait.event.Event;
 import io.portrait.event.EventType;
 import io.portrait.predict.ModelRef;
 import io.portrait.predict.OnnxModel;
-import io.portrait.profile.Descriptors;
 import io.portrait.profile.ProfileChange;
 import io.portrait.profile.ProfileRecord;
 import io.portrait.segment.ClusterDelta;
@@ -148,10 +147,10 @@ class UserOperatorTest {
             assertThat(u1.get("predictions").get("model_version").asText())
                     .isEqualTo("next-action-v1");
             assertThat(u1.get("segment").get("vector")).hasSize(6);
-            assertThat(side(h, Descriptors.CLUSTER_DELTAS))
+            assertThat(side(h, UserOutputs.CLUSTER_DELTAS))
                     .as("one pre-aggregated delta for the flush")
                     .hasSize(1);
-            ClusterDelta d = side(h, Descriptors.CLUSTER_DELTAS).get(0);
+            ClusterDelta d = side(h, UserOutputs.CLUSTER_DELTAS).get(0);
             assertThat(java.util.Arrays.stream(d.counts).sum()).isEqualTo(2);
 
             // A flush with nothing changed writes nothing.
@@ -223,7 +222,7 @@ class UserOperatorTest {
             assertThat(out.get(0).json())
                     .isEqualTo("{\"epoch\":100,\"version\":3,\"erased\":true}");
             assertThat(op(h).cachedUsers()).as("the user left the cache").isZero();
-            assertThat(side(h, Descriptors.CHANGES))
+            assertThat(side(h, UserOutputs.CHANGES))
                     .extracting(ProfileChange::kind)
                     .containsExactly("erased");
             UserState s = op(h).peek("u1");
@@ -345,7 +344,7 @@ class UserOperatorTest {
                             "{}");
             h.processElement1(UserInput.of(again), T0); // within the suppression window
             flush(h);
-            assertThat(side(h, Descriptors.ALERTS))
+            assertThat(side(h, UserOutputs.ALERTS))
                     .extracting(Alert::alertId)
                     .containsExactly(ato.alertId());
             JsonNode d = last(h, "u1");
@@ -354,7 +353,7 @@ class UserOperatorTest {
             assertThat(d.get("risk").get("score").asDouble())
                     .isCloseTo(1 - Math.exp(-1), org.assertj.core.data.Offset.offset(1e-3));
             assertThat(d.get("risk").get("alerts_30d").asInt()).isEqualTo(1);
-            assertThat(side(h, Descriptors.CHANGES))
+            assertThat(side(h, UserOutputs.CHANGES))
                     .extracting(ProfileChange::kind)
                     .containsExactly("risk_crossed");
 
@@ -372,7 +371,7 @@ class UserOperatorTest {
                                     "{}")),
                     T0);
             flush(h);
-            assertThat(side(h, Descriptors.ALERTS)).hasSize(1);
+            assertThat(side(h, UserOutputs.ALERTS)).hasSize(1);
         }
     }
 
@@ -384,10 +383,10 @@ class UserOperatorTest {
             }
             send(h, event("u1", "v", EventType.VIEW, T0 + 10_000));
             send(h, event("u1", "l", EventType.LOGIN_FAILED, T0 + 11_000));
-            assertThat(side(h, Descriptors.ALERTS))
+            assertThat(side(h, UserOutputs.ALERTS))
                     .extracting(Alert::rule)
                     .containsExactly("card_testing");
-            assertThat(side(h, Descriptors.ENRICHED))
+            assertThat(side(h, UserOutputs.ENRICHED))
                     .extracting(e -> e.event().eventId())
                     .containsExactly("l");
         }
@@ -407,7 +406,7 @@ class UserOperatorTest {
             flush(h);
             h.processElement2(control("rule", "many_views", 1, rule), 0);
             send(h, event("u1", "v3", EventType.VIEW, T0 + 2));
-            assertThat(side(h, Descriptors.ALERTS))
+            assertThat(side(h, UserOutputs.ALERTS))
                     .extracting(Alert::rule)
                     .as("a new rule sees the history kept before it")
                     .containsExactly("many_views");

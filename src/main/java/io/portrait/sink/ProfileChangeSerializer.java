@@ -1,7 +1,7 @@
-package io.portrait.profile;
+package io.portrait.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.portrait.sink.JsonRecordSerializer;
+import io.portrait.profile.ProfileChange;
 import java.io.IOException;
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package io.portrait.profile;
+package io.portrait.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
  * The document's number rounding takes a fast path; it must give exactly what HALF_EVEN on the
  * shortest decimal gives (the definition), bit for bit, for every value the document writes.
  */
-class ProfileDocumentRoundTest {
+class RoundingTest {
 
     private static void same(double v, int places) {
-        double expected = ProfileDocument.roundExactly(v, places);
-        double actual = ProfileDocument.round(v, places);
+        double expected = Rounding.roundExactly(v, places);
+        double actual = Rounding.round(v, places);
         assertThat(Double.doubleToRawLongBits(actual))
                 .as("round(%s, %d): %s, expected %s", v, places, actual, expected)
                 .isEqualTo(Double.doubleToRawLongBits(expected));
@@ -66,17 +66,17 @@ class ProfileDocumentRoundTest {
                 same(v, places);
             }
         }
-        assertThat(ProfileDocument.round(0.0005, 3)).isEqualTo(0.0); // a tie to the even digit
-        assertThat(ProfileDocument.round(0.0015, 3)).isEqualTo(0.002);
-        assertThat(Double.doubleToRawLongBits(ProfileDocument.round(-0.0001, 3)))
+        assertThat(Rounding.round(0.0005, 3)).isEqualTo(0.0); // a tie to the even digit
+        assertThat(Rounding.round(0.0015, 3)).isEqualTo(0.002);
+        assertThat(Double.doubleToRawLongBits(Rounding.round(-0.0001, 3)))
                 .isEqualTo(Double.doubleToRawLongBits(0.0)); // no negative zero in a document
     }
 
     @Test
     void nonFiniteValuesStillFailAsTheDefinitionDoes() {
-        assertThatThrownBy(() -> ProfileDocument.round(Double.NaN, 3))
+        assertThatThrownBy(() -> Rounding.round(Double.NaN, 3))
                 .isInstanceOf(NumberFormatException.class);
-        assertThatThrownBy(() -> ProfileDocument.round(Double.POSITIVE_INFINITY, 2))
+        assertThatThrownBy(() -> Rounding.round(Double.POSITIVE_INFINITY, 2))
                 .isInstanceOf(NumberFormatException.class);
     }
 }

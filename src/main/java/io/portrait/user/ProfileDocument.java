@@ -1,10 +1,12 @@
-package io.portrait.profile;
+package io.portrait.user;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.portrait.common.Rounding;
 import io.portrait.config.Money;
 import io.portrait.config.PortraitConfig;
 import io.portrait.event.EventType;
+import io.portrait.profile.CoreFeatures;
 import io.portrait.profile.feature.Activity;
 import io.portrait.profile.feature.BetaPosterior;
 import io.portrait.profile.feature.DecayedWindows;
@@ -21,17 +23,16 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * Renders the profile document of the contract (shared/ARCHITECTURE.md, docs/profile.schema.json).
- * The document always begins with {@code {"epoch":E,"version":N,}: the Redis sink's Lua script
- * reads that prefix to decide whether a write is newer.
+ * Renders the profile document of the contract (shared/ARCHITECTURE.md, docs/profile.schema.json)
+ * from the modules' state, once per changed user per flush. The document always begins with {@code
+ * {"epoch":E,"version":N,"revision":R,}: the Redis sink's Lua script reads that prefix to decide
+ * whether a write is newer. The {@code recommendations} group is not stored here: readers compose
+ * it ({@code RecommendationJson}).
  */
 public final class ProfileDocument {
     private static final JsonFactory JSON = new JsonFactory();
 
     private static final double DAY_MILLIS = 86_400_000d;
-
-    /** Powers of ten for the fast path of {@link #round}. */
-    private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
 
     private ProfileDocument() {}
 
@@ -49,17 +50,18 @@ public final class ProfileDocument {
         java.util.Arrays.sort(order, (a, b) -> Float.compare(p.nextAction[b], p.nextAction[a]));
         for (int i = 0; i < Math.min(NEXT_ACTIONS_SHOWN, order.length); i++) {
             EventType t = EventType.values()[order[i]];
-            g.writeNumberField(t.wireName(), round(p.nextAction[order[i]], 3));
+            g.writeNumberField(t.wireName(), Rounding.round(p.nextAction[order[i]], 3));
         }
         g.writeEndObject();
-        g.writeNumberField("purchase_soon", round(p.purchaseSoon, 3));
-        g.writeNumberField("churn_risk", round(p.churnRisk, 3));
+        g.writeNumberField("purchase_soon", Rounding.round(p.purchaseSoon, 3));
+        g.writeNumberField("churn_risk", Rounding.round(p.churnRisk, 3));
         g.writeStringField("model_version", p.modelVersion);
         g.writeEndObject();
     }
 
     /**
      * @param asOf the event time the document describes: max(last_seen, watermark)
+     * @param revision writes of this version caused by something other than an event
      */
     public static String render(
             long epoch,
@@ -67,35 +69,6 @@ public final class ProfileDocument {
             CoreFeatures f,
             SegmentPart segment,
             io.portrait.predict.PredictionPart predictions,
-            int revision,
-            long asOf,
-            Money money,
-            PortraitConfig.Features features,
-            double riskScore,
-            int alerts30d) {
-        return render(
-                epoch,
-                userId,
-                f,
-                segment,
-                predictions,
-                null,
-                revision,
-                asOf,
-                money,
-                features,
-                riskScore,
-                alerts30d);
-    }
-
-    /** As above, with the recommendations group (last in the document) when not null. */
-    public static String render(
-            long epoch,
-            String userId,
-            CoreFeatures f,
-            SegmentPart segment,
-            io.portrait.predict.PredictionPart predictions,
-            io.portrait.recommend.RecommendationPart recommendations,
             int revision,
             long asOf,
             Money money,
@@ -156,8 +129,8 @@ public final class ProfileDocument {
             DecayedWindows w = f.windows;
             for (int i = 0; i < DecayedWindows.WINDOWS.length; i++) {
                 g.writeObjectFieldStart(DecayedWindows.NAMES[i]);
-                g.writeNumberField("events", round(w.at(w.events, i, asOf), 3));
-                g.writeNumberField("purchases", round(w.at(w.purchases, i, asOf), 3));
+                g.writeNumberField("events", Rounding.round(w.at(w.events, i, asOf), 3));
+                g.writeNumberField("purchases", Rounding.round(w.at(w.purchases, i, asOf), 3));
                 g.writeNumberField(
                         "spend", money.fromBaseMinor(Math.round(w.at(w.spendMinor, i, asOf))));
                 g.writeEndObject();
@@ -182,7 +155,7 @@ public final class ProfileDocument {
 
             g.writeObjectFieldStart("interests");
             for (Map.Entry<String, Double> e : f.interests.top(5).entrySet()) {
-                g.writeNumberField(e.getKey(), round(e.getValue(), 3));
+                g.writeNumberField(e.getKey(), Rounding.round(e.getValue(), 3));
             }
             g.writeEndObject();
 
@@ -191,9 +164,9 @@ public final class ProfileDocument {
             g.writeNumberField("sessions", a.sessions);
             g.writeNumberField(
                     "events_per_session",
-                    a.sessions == 0 ? 0 : round((double) f.total / a.sessions, 2));
-            g.writeNumberField("gap_mean_s", round(a.gapMean, 1));
-            g.writeNumberField("gap_std_s", round(Welford.std(a.gapCount, a.gapM2), 1));
+                    a.sessions == 0 ? 0 : Rounding.round((double) f.total / a.sessions, 2));
+            g.writeNumberField("gap_mean_s", Rounding.round(a.gapMean, 1));
+            g.writeNumberField("gap_std_s", Rounding.round(Welford.std(a.gapCount, a.gapM2), 1));
             writeStringOrNull(g, "preferred_device", a.preferredDevice());
             writeStringOrNull(g, "last_country", a.lastCountry);
             g.writeStringField("tz", a.tz != null ? a.tz : features.defaultZone().getId());
@@ -210,11 +183,12 @@ public final class ProfileDocument {
             double alpha = features.priorAlpha();
             double beta = features.priorBeta();
             g.writeNumberField(
-                    "mean", round(BetaPosterior.mean(alpha, beta, a.successes, a.trials), 4));
+                    "mean",
+                    Rounding.round(BetaPosterior.mean(alpha, beta, a.successes, a.trials), 4));
             double[] ci = BetaPosterior.ci90(alpha, beta, a.successes, a.trials);
             g.writeArrayFieldStart("ci90");
-            g.writeNumber(round(ci[0], 4));
-            g.writeNumber(round(ci[1], 4));
+            g.writeNumber(Rounding.round(ci[0], 4));
+            g.writeNumber(Rounding.round(ci[1], 4));
             g.writeEndArray();
             g.writeNumberField("sessions", a.trials);
             g.writeNumberField("converted", a.successes);
@@ -222,9 +196,9 @@ public final class ProfileDocument {
             g.writeEndObject();
 
             g.writeObjectFieldStart("risk");
-            g.writeNumberField("score", round(riskScore, 3));
+            g.writeNumberField("score", Rounding.round(riskScore, 3));
             g.writeNumberField("alerts_30d", alerts30d);
-            g.writeNumberField("bot_score", round(f.botScore, 3));
+            g.writeNumberField("bot_score", Rounding.round(f.botScore, 3));
             g.writeEndObject();
 
             if (segment != null) {
@@ -237,12 +211,12 @@ public final class ProfileDocument {
                 } else {
                     g.writeNumberField("id", segment.id);
                     g.writeStringField("label", segment.label);
-                    g.writeNumberField("distance", round(segment.distance, 3));
+                    g.writeNumberField("distance", Rounding.round(segment.distance, 3));
                     g.writeStringField("model_version", Long.toString(segment.modelVersion));
                 }
                 g.writeArrayFieldStart("vector");
                 for (double v : segment.vector) {
-                    g.writeNumber(round(v, 4));
+                    g.writeNumber(Rounding.round(v, 4));
                 }
                 g.writeEndArray();
                 g.writeEndObject();
@@ -259,9 +233,6 @@ public final class ProfileDocument {
             writeStringOrNull(g, "country", d.country);
             g.writeEndObject();
 
-            if (recommendations != null) {
-                writeRecommendations(g, recommendations);
-            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -272,85 +243,6 @@ public final class ProfileDocument {
     /** Days with three decimals, as every day count in the document is written. */
     public static BigDecimal days(long millis) {
         return BigDecimal.valueOf(millis / DAY_MILLIS).setScale(3, RoundingMode.HALF_EVEN);
-    }
-
-    /**
-     * The head of the risk group as {@link #render} writes it, for a risk patch: {@code
-     * "risk":{"score":S,"alerts_30d":N}.
-     */
-    /** The recommendations group; always the document's last group, so a patch can replace it. */
-    static void writeRecommendations(JsonGenerator g, io.portrait.recommend.RecommendationPart r)
-            throws IOException {
-        g.writeObjectFieldStart("recommendations");
-        g.writeStringField("updated_at", iso(r.ts));
-        g.writeArrayFieldStart("items");
-        for (int i = 0; i < r.items.length; i++) {
-            g.writeStartObject();
-            g.writeStringField("item_id", r.items[i]);
-            g.writeNumberField("score", round(r.scores[i], 4));
-            g.writeObjectFieldStart("because");
-            g.writeStringField("item_id", r.because[i]);
-            writeStringOrNull(g, "action", r.actions[i]);
-            g.writeEndObject();
-            g.writeEndObject();
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-    }
-
-    /** A recommendation list as stored and shown: {@code {"updated_at":…,"items":[…]}}. */
-    public static String recommendationsGroup(io.portrait.recommend.RecommendationPart r) {
-        StringWriter out = new StringWriter(256);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            writeRecommendations(g, r);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String s = out.toString();
-        return s.substring("{\"recommendations\":".length(), s.length() - 1);
-    }
-
-    /**
-     * The profile as readers see it: the stored document with the user's recommendation list as its
-     * last group ({@code recommendations}), composed at read time. A tombstone, or a user without a
-     * list, is returned as stored.
-     */
-    public static String withRecommendations(String document, String group) {
-        if (document == null
-                || group == null
-                || !document.endsWith("}")
-                || document.contains("\"erased\":true")) {
-            return document;
-        }
-        return document.substring(0, document.length() - 1) + ",\"recommendations\":" + group + "}";
-    }
-
-    /** {@code v} rounded HALF_EVEN to {@code places} decimals, as every number in the document. */
-    public static double round(double v, int places) {
-        // Fast path, same result: away from a tie the nearest integer of v * 10^places is the one
-        // HALF_EVEN rounding of v's decimal picks (the product's error is far below 1e-6 while
-        // |v * 10^places| < 1e9), and n / 10^places is then correctly rounded like doubleValue().
-        // Near a tie, and for huge or non-finite values, the decimal arithmetic decides.
-        if (places >= 0 && places < POW10.length) {
-            double scale = POW10[places];
-            double s = v * scale;
-            if (Math.abs(s) < 1e9) {
-                double floor = Math.floor(s);
-                double frac = s - floor;
-                if (Math.abs(frac - 0.5) > 1e-6) {
-                    double n = frac < 0.5 ? floor : floor + 1;
-                    return n / scale + 0.0; // + 0.0: never -0.0, as BigDecimal has none
-                }
-            }
-        }
-        return roundExactly(v, places);
-    }
-
-    /** The definition {@link #round} keeps to: HALF_EVEN on the shortest decimal of v. */
-    public static double roundExactly(double v, int places) {
-        return BigDecimal.valueOf(v).setScale(places, RoundingMode.HALF_EVEN).doubleValue();
     }
 
     private static void writeStringOrNull(JsonGenerator g, String field, String value)

@@ -1,7 +1,7 @@
-package io.portrait.anomaly;
+package io.portrait.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.portrait.sink.JsonRecordSerializer;
+import io.portrait.anomaly.Alert;
 import java.io.IOException;
 import java.time.Instant;
 
