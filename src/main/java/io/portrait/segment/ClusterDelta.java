@@ -43,19 +43,54 @@ public class ClusterDelta {
         }
     }
 
-    /** Adds a user's current vector to the samples (a later one for the same user wins). */
+    /** Samples held while the delta is built (the arrays above may have spare room until then). */
+    private transient int sampled = -1;
+
+    /** Where each sampled user's vector is, while the delta is built. */
+    private transient java.util.Map<Long, Integer> sampleIndex;
+
+    /**
+     * Adds a user's current vector to the samples (a later one for the same user wins). Amortised
+     * O(D): the arrays grow by doubling while the delta is built; {@link #built()} trims them.
+     */
     public void sample(long userHash, double[] x) {
-        for (int i = 0; i < sampleUsers.length; i++) {
-            if (sampleUsers[i] == userHash) {
-                System.arraycopy(x, 0, samples, i * x.length, x.length);
-                return;
+        if (sampled < 0) {
+            sampled = sampleUsers.length;
+            sampleIndex = new java.util.HashMap<>();
+            for (int i = 0; i < sampled; i++) {
+                sampleIndex.put(sampleUsers[i], i);
             }
         }
-        double[] s = java.util.Arrays.copyOf(samples, samples.length + x.length);
-        System.arraycopy(x, 0, s, samples.length, x.length);
-        samples = s;
-        sampleUsers = java.util.Arrays.copyOf(sampleUsers, sampleUsers.length + 1);
-        sampleUsers[sampleUsers.length - 1] = userHash;
+        Integer at = sampleIndex.get(userHash);
+        if (at != null) {
+            System.arraycopy(x, 0, samples, at * x.length, x.length);
+            return;
+        }
+        if (sampled == sampleUsers.length) {
+            int grown = Math.max(8, sampled * 2);
+            sampleUsers = java.util.Arrays.copyOf(sampleUsers, grown);
+            samples = java.util.Arrays.copyOf(samples, grown * x.length);
+        }
+        System.arraycopy(x, 0, samples, sampled * x.length, x.length);
+        sampleUsers[sampled] = userHash;
+        sampleIndex.put(userHash, sampled);
+        sampled++;
+    }
+
+    /** Samples added so far. */
+    public int sampleCount() {
+        return sampled < 0 ? sampleUsers.length : sampled;
+    }
+
+    /** The delta to send: sample arrays trimmed to what was added. */
+    public ClusterDelta built() {
+        if (sampled >= 0 && sampled < sampleUsers.length) {
+            sampleUsers = java.util.Arrays.copyOf(sampleUsers, sampled);
+            samples = java.util.Arrays.copyOf(samples, sampled * FeatureVector.D);
+        }
+        sampled = -1;
+        sampleIndex = null;
+        return this;
     }
 
     public boolean isEmpty() {
@@ -69,6 +104,6 @@ public class ClusterDelta {
                 return false;
             }
         }
-        return samples.length == 0;
+        return sampleCount() == 0;
     }
 }

@@ -106,6 +106,9 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     /** Keep at most this many event ids per user within the de-duplication horizon. */
     public static final int EVENT_IDS = 1024;
 
+    /** Users assigned per centroid delta sent to the aggregator. */
+    static final int DELTA_USERS = 500;
+
     /** Accumulators in the job's result: documents rendered, flushes that wrote something. */
     public static final String RENDERS = "userOperatorRenders";
 
@@ -138,6 +141,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     private transient Map<String, Map<Long, byte[]>> bucketWrites;
     private transient ClusterDelta pendingDelta;
     private transient boolean deltaChanged;
+    private transient int deltaUsers;
 
     // ---- settings and models from the control stream
     private transient SettingCache dedupHorizon;
@@ -895,11 +899,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
             cache.clear();
             bucketWrites.clear();
         }
-        if (deltaChanged && !pendingDelta.isEmpty()) {
-            output.collect(UserOutputs.CLUSTER_DELTAS, new StreamRecord<>(pendingDelta));
-            pendingDelta = ClusterDelta.empty(segments.buckets());
-        }
-        deltaChanged = false;
+        sendDelta();
         long end = System.nanoTime();
         busyNanos += end - start;
         if (pacer.update(busyNanos, end - lastFlushNanos, full)) {
@@ -908,6 +908,16 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         flushIntervalMillis = pacer.interval();
         busyNanos = 0;
         lastFlushNanos = end;
+    }
+
+    /** Sends the pending centroid changes (at flush, and every {@value #DELTA_USERS} users). */
+    private void sendDelta() {
+        if (deltaChanged && !pendingDelta.isEmpty()) {
+            output.collect(UserOutputs.CLUSTER_DELTAS, new StreamRecord<>(pendingDelta.built()));
+            pendingDelta = ClusterDelta.empty(segments.buckets());
+        }
+        deltaChanged = false;
+        deltaUsers = 0;
     }
 
     private void writeBuckets(String user) throws Exception {
@@ -998,6 +1008,9 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
                                                             f.version)));
                                 });
                 deltaChanged = true;
+                if (++deltaUsers >= DELTA_USERS) {
+                    sendDelta(); // keeps each delta (and its sample) small for the aggregator
+                }
             } else {
                 segment = segments.describe(s.segment, f, model);
             }

@@ -65,6 +65,7 @@ public final class EndToEnd {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String LATENCY_RATE = "bench.latency-rate";
     static final String REPEATS = "bench.repeats";
+    static final String RUNS = "bench.runs";
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final Duration CHECKPOINTS = Duration.ofSeconds(10);
 
@@ -115,9 +116,16 @@ public final class EndToEnd {
             int floorBytes = 0;
             // Alternating rounds, so that a slow minute of the shared machine hits every run alike;
             // medians of the rounds are reported.
+            java.util.Set<String> runs =
+                    java.util.Set.of(
+                            b.settings
+                                    .getOrDefault(RUNS, "floor,floor-heap,spine,per-user,pipeline")
+                                    .split(","));
             for (int round = 0; round < repeats; round++) {
-                perUsers.add(b.drain("per-user-" + round, perUser));
-                if (floorBytes == 0) {
+                if (runs.contains("per-user")) {
+                    perUsers.add(b.drain("per-user-" + round, perUser));
+                }
+                if (floorBytes == 0 && !perUsers.isEmpty()) {
                     Drain d = perUsers.get(0);
                     floorBytes =
                             (int)
@@ -127,10 +135,25 @@ public final class EndToEnd {
                                                     ? 1500
                                                     : d.stateBytes() / d.profiles());
                 }
-                spines.add(b.drain("spine-" + round, spineOnly));
-                floors.add(b.floor("floor-" + round, "rocksdb", floorBytes));
-                heapFloors.add(b.floor("floor-heap-" + round, "hashmap", floorBytes));
-                pipelines.add(b.drain("pipeline-" + round, Map.of()));
+                int bytes = floorBytes == 0 ? 1500 : floorBytes;
+                if (runs.contains("spine")) {
+                    spines.add(b.drain("spine-" + round, spineOnly));
+                }
+                if (runs.contains("floor")) {
+                    floors.add(b.floor("floor-" + round, "rocksdb", bytes));
+                }
+                if (runs.contains("floor-heap")) {
+                    heapFloors.add(b.floor("floor-heap-" + round, "hashmap", bytes));
+                }
+                if (runs.contains("pipeline")) {
+                    pipelines.add(b.drain("pipeline-" + round, Map.of()));
+                }
+            }
+            if (!runs.equals(
+                    java.util.Set.of("floor", "floor-heap", "spine", "per-user", "pipeline"))) {
+                // A partial run (profiling): the logged figures are the result.
+                services.close();
+                System.exit(0);
             }
             Drain pipeline = median(pipelines);
             String fixedRate = b.settings.get(LATENCY_RATE);
@@ -261,46 +284,12 @@ public final class EndToEnd {
         return sorted.get(sorted.size() / 2);
     }
 
-    /** Waits until every task of the job is running (or already finished): reading has begun. */
-    static void awaitRunning(int port, JobClient job) throws Exception {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (System.nanoTime() < deadline && !job.getJobExecutionResult().isDone()) {
-            try {
-                HttpResponse<String> r =
-                        HTTP.send(
-                                HttpRequest.newBuilder(
-                                                URI.create(
-                                                        "http://localhost:"
-                                                                + port
-                                                                + "/jobs/"
-                                                                + job.getJobID()))
-                                        .timeout(Duration.ofSeconds(5))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString());
-                JsonNode vertices = JSON.readTree(r.body()).path("vertices");
-                boolean all = vertices.size() > 0;
-                for (JsonNode v : vertices) {
-                    String status = v.path("status").asText();
-                    all &= status.equals("RUNNING") || status.equals("FINISHED");
-                }
-                if (all) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // The REST endpoint is starting.
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    /** Redis commands that write a profile or a list since the last reset. */
+    /** Profile upserts (the versioned-upsert script) since the last reset. */
     long redisWrites() {
         try (Jedis j = RedisConnections.open(services.redis.address(), "bench", 10_000)) {
             long n = 0;
             for (String line : j.info("commandstats").split("\r?\n")) {
-                if (line.startsWith("cmdstat_evalsha:")
-                        || line.startsWith("cmdstat_setex:")
-                        || line.startsWith("cmdstat_set:")) {
+                if (line.startsWith("cmdstat_evalsha:")) {
                     int at = line.indexOf("calls=");
                     n += Long.parseLong(line.substring(at + 6, line.indexOf(',', at)));
                 }
@@ -393,7 +382,7 @@ public final class EndToEnd {
 
     /**
      * Runs the job over the pre-loaded topic until it is drained (portrait.kafka.stop-at-end);
-     * throughput from the moment every task runs to the job's end.
+     * throughput over the job's net runtime.
      */
     Drain drain(String name, Map<String, String> overrides) throws Exception {
         Map<String, String> m = new HashMap<>(overrides);
@@ -409,8 +398,8 @@ public final class EndToEnd {
     }
 
     /**
-     * Runs a job until it ends; throughput and CPU from the moment every task runs (reading has
-     * begun) to its end.
+     * Runs a job until it ends; throughput over the job's net runtime (from its start, tasks
+     * deployed and reading, to its end), CPU of this JVM (job and broker) from submission.
      */
     Drain run(String name, StreamExecutionEnvironment env, int restPort, boolean portrait)
             throws Exception {
@@ -421,10 +410,8 @@ public final class EndToEnd {
         var os =
                 (com.sun.management.OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean();
-        JobClient job = env.executeAsync("portrait-bench-" + name);
-        awaitRunning(restPort, job);
-        long start = System.nanoTime();
         long cpuAtStart = os.getProcessCpuTime();
+        JobClient job = env.executeAsync("portrait-bench-" + name);
         long[] checkpoint = {0, 0, 0};
         long lastStats = 0;
         var result = job.getJobExecutionResult();
@@ -436,7 +423,8 @@ public final class EndToEnd {
             Thread.sleep(20);
         }
         org.apache.flink.api.common.JobExecutionResult done = result.get(); // throws if it failed
-        double seconds = secondsSince(start);
+        // The job's net runtime: from its start (tasks deployed and reading) to its end.
+        double seconds = done.getNetRuntime() / 1000.0;
         long cpu = os.getProcessCpuTime() - cpuAtStart;
         long profiles =
                 portrait ? io.portrait.demo.Summary.profileTotals(services.redis.address())[0] : 0;

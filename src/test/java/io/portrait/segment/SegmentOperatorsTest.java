@@ -108,7 +108,7 @@ class SegmentOperatorsTest {
         assertThat(d.counts[unassigned]).as("three updates, one user").isEqualTo(1);
         assertThat(d.sums[unassigned * FeatureVector.D])
                 .isCloseTo(Math.log1p(3), org.assertj.core.api.Assertions.within(1e-9));
-        assertThat(d.sampleUsers).hasSize(1);
+        assertThat(d.built().sampleUsers).hasSize(1);
         assign.remove(s, d);
         assertThat(d.counts[unassigned]).as("erase takes the user out").isZero();
     }
