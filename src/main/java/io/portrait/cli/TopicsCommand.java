@@ -24,7 +24,10 @@ public final class TopicsCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Name a subcommand: create.");
     }
 
-    /** Creates the events, DLQ, alerts, changes, control (compacted) and control DLQ topics. */
+    /**
+     * Creates the events, DLQ, alerts, CEP loop, changes, control (compacted) and control DLQ
+     * topics.
+     */
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create the topics.")
     public static final class Create implements Callable<Integer> {
         @Mixin ConfigOptionsMixin settings;

@@ -99,7 +99,6 @@ public record PortraitConfig(
             boolean enabled,
             String model,
             int batchSize,
-            Duration maxDelay,
             int history,
             Duration silenceTick,
             int silenceTicks)
@@ -200,7 +199,6 @@ public record PortraitConfig(
                         conf.get(PREDICT_ENABLED),
                         nonBlank(conf, PREDICT_MODEL),
                         between(conf, PREDICT_BATCH_SIZE, 1, 4096),
-                        positive(conf, PREDICT_MAX_DELAY),
                         between(conf, PREDICT_HISTORY, 1, 64),
                         nonNegative(conf, PREDICT_SILENCE_TICK),
                         between(conf, PREDICT_SILENCE_TICKS, 1, 1000)),
@@ -347,7 +345,6 @@ public record PortraitConfig(
         conf.set(PREDICT_ENABLED, predict.enabled());
         conf.set(PREDICT_MODEL, predict.model());
         conf.set(PREDICT_BATCH_SIZE, predict.batchSize());
-        conf.set(PREDICT_MAX_DELAY, predict.maxDelay());
         conf.set(PREDICT_HISTORY, predict.history());
         conf.set(PREDICT_SILENCE_TICK, predict.silenceTick());
         conf.set(PREDICT_SILENCE_TICKS, predict.silenceTicks());

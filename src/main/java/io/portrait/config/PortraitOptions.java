@@ -186,7 +186,7 @@ public final class PortraitOptions {
                     .defaultValue(Duration.ofSeconds(5))
                     .withDescription(
                             "The longest flush interval: while the user operator is behind"
-                                    + " (busy for more than half of an interval), the interval"
+                                    + " (busy for more than 80 % of an interval), the interval"
                                     + " doubles up to this, so documents of active users"
                                     + " coalesce under backlog.");
 
@@ -403,15 +403,8 @@ public final class PortraitOptions {
                     .intType()
                     .defaultValue(128)
                     .withDescription(
-                            "Steps (of different users) per ONNX Runtime call; a full batch runs"
-                                    + " at once.");
-
-    public static final ConfigOption<Duration> PREDICT_MAX_DELAY =
-            ConfigOptions.key("portrait.predict.max-delay")
-                    .durationType()
-                    .defaultValue(Duration.ofMillis(20))
-                    .withDescription(
-                            "Longest a step waits for its batch to fill (processing time).");
+                            "Users per ONNX Runtime call at a flush (each with its queued steps as"
+                                    + " one sequence).");
 
     public static final ConfigOption<Integer> PREDICT_HISTORY =
             ConfigOptions.key("portrait.predict.history")

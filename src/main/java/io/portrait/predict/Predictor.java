@@ -109,7 +109,7 @@ public final class Predictor {
 
     /** Makes sure the state's (h, c) belongs to this model. */
     private void ready(PredictionState st, Listener listener) {
-        if (st.h != null && Arrays.equals(model.digest(), st.modelDigest)) {
+        if (st.h != null && sameModel(model.digest(), st.modelDigest)) {
             return;
         }
         int hs = model.info().hidden();
@@ -211,24 +211,70 @@ public final class Predictor {
         return (float) Math.pow(Math.max(p, 1e-6), 1 - silenceMillis / horizon);
     }
 
-    /** The state's binary form inside the user state value. */
+    /** Bytes of the model's sha256 kept per user to tell which model its (h, c) came from. */
+    static final int DIGEST_PREFIX = 8;
+
+    /** Whether the state's (h, c) came from the model with this digest (a 64-bit prefix). */
+    static boolean sameModel(byte[] digest, byte[] stored) {
+        return stored != null
+                && stored.length >= DIGEST_PREFIX
+                && digest.length >= DIGEST_PREFIX
+                && Arrays.equals(digest, 0, DIGEST_PREFIX, stored, 0, DIGEST_PREFIX);
+    }
+
+    /**
+     * The state's binary form inside the user state value: (h, c) and the latest outputs as floats,
+     * the model by a 64-bit prefix of its sha256, the kept steps compactly (times as deltas,
+     * amounts and minutes as varints: about 16 bytes a step instead of 27).
+     */
     public static void write(PredictionState s, Wire.Out out) {
-        out.floats(s.h).floats(s.c).bytes(s.modelDigest).str(s.modelVersion);
+        out.floats(s.h).floats(s.c);
+        boolean digest = s.modelDigest != null && s.modelDigest.length >= DIGEST_PREFIX;
+        out.bool(digest);
+        if (digest) {
+            out.raw(Arrays.copyOf(s.modelDigest, DIGEST_PREFIX));
+        }
+        out.str(s.modelVersion);
         out.floats(s.nextAction).f32(s.purchaseSoon).f32(s.churn).svar(s.lastTs);
-        out.bytes(s.history);
+        List<StepInput> steps = s.steps();
+        out.uvar(steps.size());
+        long prev = 0;
+        for (StepInput st : steps) {
+            out.byte1(st.slot())
+                    .fixed64(((long) st.categoryHash() << 32) | (st.itemHash() & 0xFFFFFFFFL));
+            out.svar(st.ts() - prev).uvar(Math.max(0, st.amountMinor())).uvar(st.minuteOfDay());
+            prev = st.ts();
+        }
     }
 
     public static PredictionState read(Wire.In in) {
         PredictionState s = new PredictionState();
         s.h = in.floats();
         s.c = in.floats();
-        s.modelDigest = in.bytes();
+        if (in.bool()) {
+            s.modelDigest = new byte[DIGEST_PREFIX];
+            for (int i = 0; i < DIGEST_PREFIX; i++) {
+                s.modelDigest[i] = (byte) in.byte1();
+            }
+        }
         s.modelVersion = in.str();
         s.nextAction = in.floats();
         s.purchaseSoon = in.f32();
         s.churn = in.f32();
         s.lastTs = in.svar();
-        s.history = in.bytes();
+        int n = in.uvarInt();
+        long prev = 0;
+        for (int i = 0; i < n; i++) {
+            int slot = in.byte1();
+            long hashes = in.fixed64();
+            long ts = prev + in.svar();
+            long amount = in.uvar();
+            int minute = in.uvarInt();
+            s.remember(
+                    new StepInput(slot, (int) (hashes >>> 32), (int) hashes, ts, amount, minute),
+                    n);
+            prev = ts;
+        }
         return s;
     }
 }

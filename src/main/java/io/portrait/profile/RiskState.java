@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A user's risk in the profile assembler's state (docs/anomaly.md#risk): a sum of alert weights
- * (high 1, medium 0.5, low 0.25), each halving every half-life of event time, as of {@code at};
- * {@code score = 1 − e^(−sum)}. Order-independent: an alert older than {@code at} is added with its
- * weight already decayed.
+ * A user's risk in the user state (docs/anomaly.md#risk): a sum of alert weights (high 1, medium
+ * 0.5, low 0.25), each halving every half-life of event time, as of {@code at}; {@code score = 1 −
+ * e^(−sum)}. Order-independent: an alert older than {@code at} is added with its weight already
+ * decayed.
  */
 public class RiskState {
     static final long DAYS_30 = 30L * 86_400_000L;

@@ -5,7 +5,7 @@ package io.portrait.user;
  * min} (so an event reaches Redis within about twice that); while it is <em>behind</em> the
  * interval doubles, up to {@code max}, so that under backlog a busy user's changes coalesce into
  * one document. "Behind" is measured, not guessed: the operator was busy (processing records or
- * flushing) for more than half of the wall-clock time since the previous flush, or the cache of
+ * flushing) for more than 80 % of the wall-clock time since the previous flush, or the cache of
  * changed users filled up before the interval ended. One interval of keeping up halves it again.
  */
 public final class FlushPacer {
@@ -33,7 +33,7 @@ public final class FlushPacer {
      * @return whether the operator counts as behind
      */
     public boolean update(long busyNanos, long elapsedNanos, boolean full) {
-        boolean behind = full || (elapsedNanos > 0 && busyNanos * 2 > elapsedNanos);
+        boolean behind = full || (elapsedNanos > 0 && busyNanos * 5 > elapsedNanos * 4);
         if (behind) {
             interval = Math.min(maxMillis, interval * 2);
         } else {

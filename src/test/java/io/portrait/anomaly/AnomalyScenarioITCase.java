@@ -185,8 +185,9 @@ class AnomalyScenarioITCase extends PortraitITCase {
                         });
 
         // Every alerted user's profile carries the risk, as the documented formula gives it at
-        // the document's time (the later of updated_at and the newest alert: an alert after the
-        // user's last document arrives as a risk patch); one high alert crosses the bar.
+        // the document's time (the later of updated_at and the newest alert: an alert read back
+        // after the user's last event is written with a new revision); one high alert crosses
+        // the bar.
         Map<String, List<JsonNode>> byUser = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : alerts) {
             JsonNode a = JSON.readTree(r.value());

@@ -149,9 +149,13 @@ public final class EndToEnd {
                     pipelines.add(b.drain("pipeline-" + round, Map.of()));
                 }
             }
-            if (!runs.equals(
+            if (!runs.containsAll(
                     java.util.Set.of("floor", "floor-heap", "spine", "per-user", "pipeline"))) {
-                // A partial run (profiling): the logged figures are the result.
+                // A partial run (profiling, an A/B): the logged figures are the result, and the
+                // latency run too when it is asked for (at bench.latency-rate).
+                if (runs.contains("latency")) {
+                    b.latency(Double.parseDouble(b.settings.get(LATENCY_RATE)), latencySeconds);
+                }
                 services.close();
                 System.exit(0);
             }

@@ -10,7 +10,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The recommendation state at its hard bounds with the defaults (20 recent items, 30 candidates, 64
+ * The recommendation state at its hard bounds with the defaults (5 recent items, 30 candidates, 64
  * touched items, top 10), serialized as Flink stores it, with 10-character item ids (Taobao's are
  * 6–7 digits): the worst case per user and per item. The bounds are what keeps it so.
  */
@@ -71,7 +71,7 @@ class RecommendStateBudgetTest {
                 bytes(ItemNeighboursState.class, item) + bytes(ItemCount.class, new ItemCount());
         System.out.printf(
                 "recommendation state at the bounds: recent items %d B + recommender %d B +"
-                        + " assembler's list %d B = %d B per user; neighbours %d B + count %d B ="
+                        + " stored list %d B = %d B per user; neighbours %d B + count %d B ="
                         + " %d B per item%n",
                 bytes(RecentItemsState.class, recent),
                 bytes(RecommenderState.class, user),

@@ -12,9 +12,9 @@ class FlushPacerTest {
     void theIntervalDoublesWhileBehindUpToTheMaximumAndHalvesBack() {
         FlushPacer p = new FlushPacer(100, 5_000);
         assertThat(p.interval()).isEqualTo(100);
-        assertThat(p.update(40 * MS, 100 * MS, false)).as("busy 40 % of the time").isFalse();
+        assertThat(p.update(75 * MS, 100 * MS, false)).as("busy 75 % of the time").isFalse();
         assertThat(p.interval()).isEqualTo(100);
-        assertThat(p.update(60 * MS, 100 * MS, false)).as("busy 60 %: behind").isTrue();
+        assertThat(p.update(85 * MS, 100 * MS, false)).as("busy 85 %: behind").isTrue();
         assertThat(p.interval()).isEqualTo(200);
         for (int i = 0; i < 10; i++) {
             p.update(1_000 * MS, 1_000 * MS, false);

@@ -143,8 +143,14 @@ class UserStateCodecTest {
                             "bot.actionTs",
                             "bot.next",
                             "eventIds",
-                            "orderIds")
+                            "orderIds",
+                            "prediction.modelDigest")
                     .isEqualTo(s);
+            if (s.prediction != null) {
+                assertThat(back.prediction.modelDigest)
+                        .as("a 64-bit prefix of the model's digest")
+                        .containsExactly(java.util.Arrays.copyOf(s.prediction.modelDigest, 8));
+            }
             assertThat(back.eventIds.sameAs(s.eventIds)).as("run %d event ids", run).isTrue();
             assertThat(back.orderIds.sameAs(s.orderIds)).as("run %d order ids", run).isTrue();
             if (s.bot != null) {
