@@ -95,16 +95,23 @@ public final class SegmentAssign {
         return part;
     }
 
-    /** The segment group of a user whose features did not change: nothing is recorded. */
+    /**
+     * The segment group of a user whose features did not change: nothing is recorded. A user whose
+     * segment is not in the current model (renumbered, reseeded) is shown its nearest segment; the
+     * move is recorded with the user's next event.
+     */
     public SegmentPart describe(SegmentState s, CoreFeatures core, SegmentModel model) {
         double[] x = s.vector != null ? s.vector : FeatureVector.of(core, minorPerUnit);
-        if (model == null || s.segmentId < 0 || model.indexOf(s.segmentId) < 0) {
-            return SegmentPart.of(model == null ? -1 : s.segmentId, null, Double.NaN, 0, x);
+        if (model == null) {
+            return SegmentPart.of(-1, null, Double.NaN, 0, x);
         }
-        int index = model.indexOf(s.segmentId);
         double[] z = model.standardize(x);
+        int index = s.segmentId < 0 ? -1 : model.indexOf(s.segmentId);
+        if (index < 0) {
+            index = KMeans.nearest(z, model.centroids());
+        }
         return SegmentPart.of(
-                s.segmentId,
+                model.ids()[index],
                 model.labels()[index],
                 Math.sqrt(KMeans.dist2(z, model.centroids()[index])),
                 model.version(),

@@ -94,6 +94,39 @@ class SegmentOperatorsTest {
     }
 
     @Test
+    void aUserWhoseSegmentLeftTheModelIsShownItsNearestWithoutAMove() {
+        SegmentAssign assign = new SegmentAssign(CONFIG);
+        SegmentState s = new SegmentState();
+        ClusterDelta pending = ClusterDelta.empty(assign.buckets());
+        assign.assign(s, core(20, 4), "u", model(at(0), at(4), 1), pending, (a, b) -> {});
+        assertThat(s.segmentId).isEqualTo(9);
+        // A model whose ids no longer include 9 (a reseed renumbered it).
+        SegmentModel renumbered =
+                new SegmentModel(
+                        2,
+                        1,
+                        new double[FeatureVector.D],
+                        ones(),
+                        new double[][] {at(0), at(4)},
+                        new int[] {7, 11},
+                        new String[] {"low", "high"},
+                        new long[] {0, 0},
+                        -1L);
+        SegmentPart part = assign.describe(s, core(20, 4), renumbered);
+        assertThat(part.id).isEqualTo(11);
+        assertThat(part.label).isEqualTo("high");
+        assertThat(part.distance).isFinite();
+        assertThat(s.segmentId).as("nothing recorded").isEqualTo(9);
+        assertThat(assign.describe(s, core(20, 4), null).id).as("no model").isEqualTo(-1);
+    }
+
+    static double[] ones() {
+        double[] o = new double[FeatureVector.D];
+        java.util.Arrays.fill(o, 1);
+        return o;
+    }
+
+    @Test
     void aUserCountsOnceInTheStatisticsAndTheStateRoundTrips() {
         SegmentAssign assign = new SegmentAssign(CONFIG);
         SegmentState s = new SegmentState();
