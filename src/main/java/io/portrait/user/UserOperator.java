@@ -178,6 +178,8 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     private transient org.apache.flink.api.common.accumulators.LongCounter rendersTotal;
     private transient org.apache.flink.api.common.accumulators.LongCounter flushesTotal;
     private transient Map<String, Counter> qualityCounters;
+    private transient CoreModule.Counters coreCounters;
+    private transient RulesEngine.Counters rulesCounters;
     private transient Map<String, Counter> byRule;
     private transient Map<String, Feedback> feedback;
     private transient MetricGroup qualityGroup;
@@ -283,6 +285,36 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         rulesLate = rules.counter("late");
         rulesFired = rules.counter("alerts");
         byRule = new HashMap<>();
+        // Built once: the modules report through these for every event.
+        coreCounters =
+                new CoreModule.Counters() {
+                    @Override
+                    public void late() {
+                        late.inc();
+                    }
+
+                    @Override
+                    public void rejected(String reason) {
+                        count(reason);
+                    }
+                };
+        rulesCounters =
+                new RulesEngine.Counters() {
+                    @Override
+                    public void tooOld() {
+                        rulesTooOld.inc();
+                    }
+
+                    @Override
+                    public void late() {
+                        rulesLate.inc();
+                    }
+
+                    @Override
+                    public void fired() {
+                        rulesFired.inc();
+                    }
+                };
         steps = g.counter("predictionSteps");
         batches = g.counter("predictionBatches");
         rebuilds = g.counter("predictionStateRebuilds");
@@ -511,22 +543,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         long watermark = timers.currentWatermark();
         s.core.version++;
         applied.inc();
-        core.apply(
-                s.core,
-                s.orderIds,
-                e,
-                watermark,
-                new CoreModule.Counters() {
-                    @Override
-                    public void late() {
-                        late.inc();
-                    }
-
-                    @Override
-                    public void rejected(String reason) {
-                        count(reason);
-                    }
-                });
+        core.apply(s.core, s.orderIds, e, watermark, coreCounters);
         s.revision = 0;
         s.silenceAt = 0;
         s.changed = true;
@@ -550,22 +567,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
                         e,
                         watermark,
                         now,
-                        new RulesEngine.Counters() {
-                            @Override
-                            public void tooOld() {
-                                rulesTooOld.inc();
-                            }
-
-                            @Override
-                            public void late() {
-                                rulesLate.inc();
-                            }
-
-                            @Override
-                            public void fired() {
-                                rulesFired.inc();
-                            }
-                        },
+                        rulesCounters,
                         a -> raise(s, a));
             }
         }
