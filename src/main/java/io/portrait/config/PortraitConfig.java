@@ -42,6 +42,7 @@ public record PortraitConfig(
         Duration flushInterval,
         Duration flushMaxInterval,
         int flushMaxUsers,
+        int sweepRate,
         long epoch,
         String alertsTopic,
         String alertsCepTopic,
@@ -113,7 +114,9 @@ public record PortraitConfig(
             int minSamples,
             int reservoir,
             double margin,
-            double reseedFraction)
+            double reseedFraction,
+            double rescoreShift,
+            Duration rescoreMinInterval)
             implements Serializable {}
 
     /** Settings of the profile features. */
@@ -166,6 +169,7 @@ public record PortraitConfig(
                 positive(conf, FLUSH_INTERVAL),
                 positive(conf, FLUSH_MAX_INTERVAL),
                 atLeast(conf, FLUSH_MAX_USERS, 1),
+                atLeast(conf, SWEEP_RATE, 1),
                 epoch(conf),
                 nonBlank(conf, TOPIC_ALERTS),
                 nonBlank(conf, TOPIC_ALERTS_CEP),
@@ -194,7 +198,9 @@ public record PortraitConfig(
                         atLeast(conf, SEGMENT_MIN_SAMPLES, 2),
                         atLeast(conf, SEGMENT_RESERVOIR, 16),
                         nonNegativeDouble(conf, SEGMENT_MARGIN),
-                        fraction(conf, SEGMENT_RESEED_FRACTION)),
+                        fraction(conf, SEGMENT_RESEED_FRACTION),
+                        positiveDouble(conf, SEGMENT_RESCORE_SHIFT),
+                        nonNegative(conf, SEGMENT_RESCORE_MIN_INTERVAL)),
                 new Predict(
                         conf.get(PREDICT_ENABLED),
                         nonBlank(conf, PREDICT_MODEL),
@@ -316,6 +322,7 @@ public record PortraitConfig(
         conf.set(FLUSH_INTERVAL, flushInterval);
         conf.set(FLUSH_MAX_INTERVAL, flushMaxInterval);
         conf.set(FLUSH_MAX_USERS, flushMaxUsers);
+        conf.set(SWEEP_RATE, sweepRate);
         conf.set(PROFILE_EPOCH, epoch);
         conf.set(TOPIC_ALERTS, alertsTopic);
         conf.set(TOPIC_ALERTS_CEP, alertsCepTopic);
@@ -342,6 +349,8 @@ public record PortraitConfig(
         conf.set(SEGMENT_RESERVOIR, segments.reservoir());
         conf.set(SEGMENT_MARGIN, segments.margin());
         conf.set(SEGMENT_RESEED_FRACTION, segments.reseedFraction());
+        conf.set(SEGMENT_RESCORE_SHIFT, segments.rescoreShift());
+        conf.set(SEGMENT_RESCORE_MIN_INTERVAL, segments.rescoreMinInterval());
         conf.set(PREDICT_ENABLED, predict.enabled());
         conf.set(PREDICT_MODEL, predict.model());
         conf.set(PREDICT_BATCH_SIZE, predict.batchSize());

@@ -89,10 +89,11 @@ public final class PortraitOptions {
     public static final ConfigOption<Duration> REDIS_FLUSH_INTERVAL =
             ConfigOptions.key("portrait.redis.flush-interval")
                     .durationType()
-                    .defaultValue(Duration.ofMillis(100))
+                    .defaultValue(Duration.ofMillis(5))
                     .withDescription(
                             "A partly filled batch is written at most this long after its first"
-                                    + " profile (and always before a checkpoint completes).");
+                                    + " profile (and always before a checkpoint completes). Short:"
+                                    + " the user operator already coalesces per flush.");
 
     public static final ConfigOption<Duration> REDIS_PROFILE_TTL =
             ConfigOptions.key("portrait.redis.profile-ttl")
@@ -197,6 +198,15 @@ public final class PortraitOptions {
                     .withDescription(
                             "Changed users held per task before a flush is forced (the mini-batch"
                                     + " cache's bound on heap).");
+
+    public static final ConfigOption<Integer> SWEEP_RATE =
+            ConfigOptions.key("portrait.sweep.rate")
+                    .intType()
+                    .defaultValue(20_000)
+                    .withDescription(
+                            "Users per second per task that a key sweep (a pass over every user in"
+                                    + " state, e.g. a segment re-score) visits; it pauses while the"
+                                    + " operator is behind, so events keep flowing.");
 
     public static final ConfigOption<Long> PROFILE_EPOCH =
             ConfigOptions.key("portrait.profile.epoch")
@@ -381,6 +391,22 @@ public final class PortraitOptions {
                     .withDescription(
                             "A cluster whose weight falls below this fraction of the largest is"
                                     + " re-seeded by splitting the largest.");
+
+    public static final ConfigOption<Double> SEGMENT_RESCORE_SHIFT =
+            ConfigOptions.key("portrait.segment.rescore-shift")
+                    .doubleType()
+                    .defaultValue(0.25)
+                    .withDescription(
+                            "A new model that moved a centroid further than this (standardised"
+                                    + " units) from the model of the last completed re-score, or"
+                                    + " changed the segment ids, re-assigns every user (key sweep).");
+
+    public static final ConfigOption<Duration> SEGMENT_RESCORE_MIN_INTERVAL =
+            ConfigOptions.key("portrait.segment.rescore-min-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "Least time (processing time) between the starts of two re-scores.");
 
     public static final ConfigOption<Boolean> PREDICT_ENABLED =
             ConfigOptions.key("portrait.predict.enabled")

@@ -35,6 +35,7 @@ import io.portrait.segment.ClusterDelta;
 import io.portrait.segment.SegmentAssign;
 import io.portrait.segment.SegmentModel;
 import io.portrait.segment.SegmentPart;
+import io.portrait.segment.SegmentRescore;
 import io.portrait.segment.SegmentState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -134,6 +135,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     private transient BroadcastState<String, ControlMessage> control;
     private transient ListState<Long> epochState;
     private transient ListState<ModelRef> modelState;
+    private transient ListState<SweepProgress> sweepState;
     private transient long epoch;
 
     // ---- per-task buffers (emptied by every flush)
@@ -150,6 +152,17 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     private transient SegmentModel segmentModel;
     private transient ModelRef modelRef;
     private transient Predictor predictor;
+
+    // ---- segment re-scores through the key sweep
+    private transient SweepProgress restoredSweep;
+    private transient KeySweep sweep;
+    private transient SegmentModel sweepModel;
+    private transient SegmentModel sweepBaseline;
+    private transient long sweepLastStart;
+    private transient long sweepCheckedVersion;
+    private transient long sweepLastStep;
+    private transient boolean rescoreCheck;
+    private transient boolean finishing;
 
     // ---- flush pacing
     private transient FlushPacer pacer;
@@ -175,6 +188,9 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     private transient Counter rulesTooOld;
     private transient Counter rulesLate;
     private transient Counter rulesFired;
+    private transient Counter sweptUsers;
+    private transient Counter rescoreMoves;
+    private transient Counter sweepsCompleted;
     private transient org.apache.flink.api.common.accumulators.LongCounter rendersTotal;
     private transient org.apache.flink.api.common.accumulators.LongCounter flushesTotal;
     private transient Map<String, Counter> qualityCounters;
@@ -219,6 +235,40 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
             }
         }
         control = context.getOperatorStateStore().getBroadcastState(ControlState.DESCRIPTOR);
+        sweepState =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>(
+                                        "user-sweep",
+                                        TypeExtractor.getForClass(SweepProgress.class)));
+        restoredSweep = mergeSweeps(sweepState.get());
+    }
+
+    /**
+     * The progress of every former task as one: the newest running request with the union of its
+     * done key groups, the oldest baseline (at worst one re-score more), the latest start.
+     */
+    static SweepProgress mergeSweeps(Iterable<SweepProgress> entries) {
+        SweepProgress merged = new SweepProgress();
+        java.util.BitSet done = new java.util.BitSet();
+        for (SweepProgress p : entries) {
+            if (p.request > merged.request) {
+                merged.request = p.request;
+                merged.requestModel = p.requestModel;
+                done = new java.util.BitSet();
+            }
+            if (p.request > 0 && p.request == merged.request && p.done != null) {
+                done.or(java.util.BitSet.valueOf(p.done));
+            }
+            if (p.baseline != null
+                    && (merged.baseline == null || p.baselineVersion < merged.baselineVersion)) {
+                merged.baselineVersion = p.baselineVersion;
+                merged.baseline = p.baseline;
+            }
+            merged.lastStart = Math.max(merged.lastStart, p.lastStart);
+        }
+        merged.done = done.toByteArray();
+        return merged;
     }
 
     @Override
@@ -249,6 +299,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         pacer = new FlushPacer(pacerMin, config.flushMaxInterval().toMillis());
         lastFlushNanos = System.nanoTime();
         metrics();
+        restoreSweep();
         if (config.predict().enabled()) {
             openModel();
         }
@@ -265,6 +316,12 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         flushes = g.counter("flushes");
         behind = g.counter("flushesBehind");
         moves = g.counter("segmentMoves");
+        MetricGroup sweepGroup = g.addGroup("sweep");
+        sweptUsers = sweepGroup.counter("usersVisited");
+        rescoreMoves = sweepGroup.counter("rescoreMoves");
+        sweepsCompleted = sweepGroup.counter("completed");
+        sweepGroup.gauge("progress", () -> sweep == null ? 1.0 : sweep.progress());
+        sweepGroup.gauge("running", () -> sweep == null ? 0 : 1);
         g.gauge("flushIntervalMillis", () -> flushIntervalMillis);
         // Job-wide totals for the job's result (the benchmark divides them by the events).
         rendersTotal = new org.apache.flink.api.common.accumulators.LongCounter();
@@ -435,7 +492,11 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         }
         switch (m.kind()) {
             case "rule" -> ruleSet = null;
-            case "centroids" -> segmentModel = null;
+            case "centroids" -> {
+                segmentModel = null;
+                rescoreCheck = true; // the next flush decides whether it is worth a re-score
+                armFlush();
+            }
             case Settings.KIND -> {
                 dedupHorizon.invalidate();
                 flushSetting.invalidate();
@@ -843,7 +904,10 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     // ------------------------------------------------------------------ flush
 
     private void armFlush() {
-        if (flushTimer == null && !cache.isEmpty()) {
+        if (finishing) {
+            return; // the end of input: no timer outlives finish()
+        }
+        if (flushTimer == null && (!cache.isEmpty() || sweep != null || rescoreCheck)) {
             long at = getProcessingTimeService().getCurrentProcessingTime() + pacer.interval();
             flushTimer =
                     getProcessingTimeService()
@@ -891,7 +955,7 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
                     continue;
                 }
                 if (s.changed || s.renderNeeded) {
-                    render(user, s, model, watermark);
+                    render(user, s, segmentPart(user, s, model), watermark);
                 }
                 arm(s);
                 s.changed = false;
@@ -901,7 +965,11 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
             cache.clear();
             bucketWrites.clear();
         }
+        sweepStep();
         sendDelta();
+        if (sweep != null || rescoreCheck) {
+            armFlush(); // the next step comes with the next flush, events or not
+        }
         long end = System.nanoTime();
         busyNanos += end - start;
         if (pacer.update(busyNanos, end - lastFlushNanos, full)) {
@@ -978,45 +1046,57 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         }
     }
 
-    private void render(String user, UserState s, SegmentModel model, long watermark) {
+    /**
+     * The user's segment group for the document: assigned (and counted in the centroid delta) when
+     * the features changed, else described with the current model.
+     */
+    private SegmentPart segmentPart(String user, UserState s, SegmentModel model) {
+        if (!config.segments().enabled()) {
+            return null;
+        }
+        if (s.segment == null) {
+            s.segment = new SegmentState();
+        }
+        return s.changed ? assign(user, s, model) : segments.describe(s.segment, s.core, model);
+    }
+
+    /**
+     * Assigns the user's current vector with {@code model}; a move is a {@code segment_changed}.
+     */
+    private SegmentPart assign(String user, UserState s, SegmentModel model) {
+        io.portrait.profile.CoreFeatures f = s.core;
+        SegmentPart segment =
+                segments.assign(
+                        s.segment,
+                        f,
+                        user,
+                        model,
+                        pendingDelta,
+                        (from, to) -> {
+                            moves.inc();
+                            output.collect(
+                                    UserOutputs.CHANGES,
+                                    new StreamRecord<>(
+                                            new ProfileChange(
+                                                    user,
+                                                    f.lastSeen,
+                                                    "segment_changed",
+                                                    Integer.toString(from),
+                                                    Integer.toString(to),
+                                                    f.version)));
+                        });
+        deltaChanged = true;
+        if (++deltaUsers >= DELTA_USERS) {
+            sendDelta(); // keeps each delta (and its sample) small for the aggregator
+        }
+        return segment;
+    }
+
+    private void render(String user, UserState s, SegmentPart segment, long watermark) {
         if (!s.changed) {
             s.revision++;
         }
         io.portrait.profile.CoreFeatures f = s.core;
-        SegmentPart segment = null;
-        if (config.segments().enabled()) {
-            if (s.segment == null) {
-                s.segment = new SegmentState();
-            }
-            if (s.changed) {
-                segment =
-                        segments.assign(
-                                s.segment,
-                                f,
-                                user,
-                                model,
-                                pendingDelta,
-                                (from, to) -> {
-                                    moves.inc();
-                                    output.collect(
-                                            UserOutputs.CHANGES,
-                                            new StreamRecord<>(
-                                                    new ProfileChange(
-                                                            user,
-                                                            f.lastSeen,
-                                                            "segment_changed",
-                                                            Integer.toString(from),
-                                                            Integer.toString(to),
-                                                            f.version)));
-                                });
-                deltaChanged = true;
-                if (++deltaUsers >= DELTA_USERS) {
-                    sendDelta(); // keeps each delta (and its sample) small for the aggregator
-                }
-            } else {
-                segment = segments.describe(s.segment, f, model);
-            }
-        }
         PredictionPart predictions = null;
         PredictionState p = s.prediction;
         if (p != null && p.nextAction != null) {
@@ -1085,6 +1165,167 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         s.risk.lastScore = score;
     }
 
+    // ------------------------------------------------------------------ re-scores (key sweep)
+
+    private void restoreSweep() throws Exception {
+        SweepProgress p = restoredSweep;
+        restoredSweep = null;
+        if (p == null || !config.segments().enabled()) {
+            return;
+        }
+        sweepLastStart = p.lastStart;
+        if (p.baseline != null) {
+            sweepBaseline = SegmentModel.fromJson(p.baselineVersion, p.baseline);
+        }
+        if (p.request > 0 && p.requestModel != null) {
+            sweepModel = SegmentModel.fromJson(p.request, p.requestModel);
+            sweep = newSweep(p.request, java.util.BitSet.valueOf(p.done));
+            sweepLastStep = getProcessingTimeService().getCurrentProcessingTime();
+            if (sweep.complete()) {
+                completeSweep();
+            } else {
+                armFlush();
+            }
+        }
+    }
+
+    private KeySweep newSweep(long request, java.util.BitSet done) {
+        org.apache.flink.api.common.TaskInfo task = getRuntimeContext().getTaskInfo();
+        org.apache.flink.runtime.state.KeyGroupRange range =
+                org.apache.flink.runtime.state.KeyGroupRangeAssignment
+                        .computeKeyGroupRangeForOperatorIndex(
+                                task.getMaxNumberOfParallelSubtasks(),
+                                task.getNumberOfParallelSubtasks(),
+                                task.getIndexOfThisSubtask());
+        return new KeySweep(request, range.getStartKeyGroup(), range.getEndKeyGroup(), done);
+    }
+
+    private SweepProgress sweepProgress() {
+        SweepProgress p = new SweepProgress();
+        p.lastStart = sweepLastStart;
+        if (sweepBaseline != null) {
+            p.baselineVersion = sweepBaseline.version();
+            p.baseline = sweepBaseline.toJson();
+        }
+        if (sweep != null) {
+            p.request = sweep.request();
+            p.requestModel = sweepModel.toJson();
+            p.done = sweep.done().toByteArray();
+        }
+        return p;
+    }
+
+    /**
+     * Starts a re-score when the model in force differs materially from the one the last completed
+     * re-score used (and the minimum interval since the last start has passed), then visits the
+     * next users of the running sweep — as many as {@code portrait.sweep.rate} allows for the time
+     * since the last step, none while the operator is behind. Runs at the end of a flush, when the
+     * cache is empty.
+     */
+    private void sweepStep() throws Exception {
+        if (!config.segments().enabled()) {
+            return;
+        }
+        SegmentModel model = segmentModel();
+        if (model == null) {
+            return;
+        }
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        rescoreCheck = false;
+        if (sweep == null && model.version() != sweepCheckedVersion) {
+            if (!SegmentRescore.material(sweepBaseline, model, config.segments().rescoreShift())) {
+                sweepCheckedVersion = model.version();
+            } else if (now - sweepLastStart < config.segments().rescoreMinInterval().toMillis()) {
+                rescoreCheck = true; // asked again at the next flush
+            } else {
+                sweepCheckedVersion = model.version();
+                sweepModel = model;
+                sweepLastStart = now;
+                sweep = newSweep(model.version(), new java.util.BitSet());
+                sweepLastStep = now;
+                LOG.info(
+                        "segment re-score of every user started: model {} (last completed: {})",
+                        model.version(),
+                        sweepBaseline == null ? "none" : sweepBaseline.version());
+            }
+        }
+        if (sweep == null || pacer.interval() > pacerMin) {
+            return;
+        }
+        // As many users as the rate allows for the time since the last step (at most a second's).
+        double seconds = Math.min(1.0, Math.max(0, now - sweepLastStep) / 1000.0);
+        sweepLastStep = now;
+        int budget = (int) Math.max(1, Math.round(config.sweepRate() * seconds));
+        if (sweep.needsKeys()) {
+            int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
+            @SuppressWarnings("unchecked")
+            org.apache.flink.runtime.state.KeyedStateBackend<String> backend =
+                    (org.apache.flink.runtime.state.KeyedStateBackend<String>)
+                            (org.apache.flink.runtime.state.KeyedStateBackend<?>)
+                                    getKeyedStateBackend();
+            try (java.util.stream.Stream<String> keys =
+                    backend.getKeys("user", VoidNamespace.INSTANCE)) {
+                sweep.refill(
+                        keys.iterator(),
+                        k ->
+                                org.apache.flink.runtime.state.KeyGroupRangeAssignment
+                                        .assignToKeyGroup(k, maxParallelism),
+                        config.sweepRate());
+            }
+        }
+        List<String> users = new ArrayList<>(budget);
+        sweep.next(budget, users);
+        long watermark = timers.currentWatermark();
+        for (String user : users) {
+            rescore(user, model, watermark);
+        }
+        if (sweep.complete()) {
+            completeSweep();
+        }
+    }
+
+    private void completeSweep() {
+        LOG.info(
+                "segment re-score of every user done on this task: model {}, {} users visited",
+                sweep.request(),
+                sweep.visited());
+        sweepBaseline = sweepModel;
+        sweepModel = null;
+        sweep = null;
+        sweepsCompleted.inc();
+    }
+
+    /**
+     * Re-assigns one user with {@code model}: a user whose segment changed is written (state and a
+     * document with a new revision) and reported as {@code segment_changed}; the others are left as
+     * they are.
+     */
+    private void rescore(String user, SegmentModel model, long watermark) throws Exception {
+        setCurrentKey(user);
+        byte[] bytes = state.value();
+        if (bytes == null) {
+            return;
+        }
+        UserState s = UserStateCodec.decode(bytes);
+        if (s.isErased()) {
+            return;
+        }
+        sweptUsers.inc();
+        if (s.segment == null) {
+            s.segment = new SegmentState();
+        }
+        int id = s.segment.segmentId;
+        int index = s.segment.index;
+        SegmentPart part = assign(user, s, model);
+        if (s.segment.segmentId != id) {
+            rescoreMoves.inc();
+            render(user, s, part, watermark);
+            state.update(UserStateCodec.encode(s));
+        } else if (s.segment.index != index) {
+            state.update(UserStateCodec.encode(s));
+        }
+    }
+
     // ------------------------------------------------------------------ checkpoints and end
 
     @Override
@@ -1097,11 +1338,13 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         epochState.update(List.of(epoch));
+        sweepState.update(List.of(sweepProgress()));
         modelState.update(modelRef == null ? List.of() : List.of(modelRef));
     }
 
     @Override
     public void finish() throws Exception {
+        finishing = true;
         flush();
         super.finish();
     }
@@ -1128,6 +1371,11 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         setCurrentKey(user);
         byte[] bytes = state.value();
         return bytes == null ? null : UserStateCodec.decode(bytes);
+    }
+
+    /** Users the running re-score has visited on this task, or -1 when none runs (for tests). */
+    long sweepVisited() {
+        return sweep == null ? -1 : sweep.visited();
     }
 
     /** Users held in the cache now (for tests). */

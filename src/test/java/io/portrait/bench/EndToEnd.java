@@ -514,6 +514,9 @@ public final class EndToEnd {
         Map<String, Long> pending = new ConcurrentHashMap<>();
         List<Long> micros = Collections.synchronizedList(new ArrayList<>());
         long[] measureFrom = {Long.MAX_VALUE};
+        // Worst latency per 5 s of send time: a backlog grows, a checkpoint stall repeats.
+        java.util.concurrent.ConcurrentSkipListMap<Long, Long> worstPerWindow =
+                new java.util.concurrent.ConcurrentSkipListMap<>();
         JedisPubSub listener =
                 new JedisPubSub() {
                     @Override
@@ -522,7 +525,10 @@ public final class EndToEnd {
                         Long sent = pending.remove(user);
                         long now = System.nanoTime();
                         if (sent != null && sent >= measureFrom[0]) {
-                            micros.add((now - sent) / 1000);
+                            long us = (now - sent) / 1000;
+                            micros.add(us);
+                            worstPerWindow.merge(
+                                    (sent - measureFrom[0]) / 5_000_000_000L, us, Math::max);
                         }
                     }
                 };
@@ -596,6 +602,9 @@ public final class EndToEnd {
                 "latency at %.0f events/s: %d samples, send -> Redis p50 %.1f ms, p99 %.1f ms,"
                         + " p99.9 %.1f ms, max %.1f ms",
                 rate, l.samples(), l.p50(), l.p99(), l.p999(), l.max());
+        StringBuilder windows = new StringBuilder("worst latency per 5 s of send time (ms):");
+        worstPerWindow.forEach((w, us) -> windows.append(' ').append(us / 1000));
+        log("%s", windows);
         return l;
     }
 

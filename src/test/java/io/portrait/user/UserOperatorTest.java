@@ -521,6 +521,126 @@ class UserOperatorTest {
         }
     }
 
+    /** Two segments, 7 and 9, at these log-orders in a unit-scaled space. */
+    static io.portrait.segment.SegmentModel segmentModel(double c7, double c9, long version) {
+        int d = io.portrait.segment.FeatureVector.D;
+        double[] a = new double[d];
+        double[] b = new double[d];
+        a[0] = c7;
+        b[0] = c9;
+        double[] ones = new double[d];
+        java.util.Arrays.fill(ones, 1);
+        return new io.portrait.segment.SegmentModel(
+                version,
+                1,
+                new double[d],
+                ones,
+                new double[][] {a, b},
+                new int[] {7, 9},
+                new String[] {"low", "high"},
+                new long[] {0, 0},
+                -1L);
+    }
+
+    /**
+     * A material model change re-assigns every user through the key sweep, a few users per flush
+     * (portrait.sweep.rate), writing only users whose segment changed, once, with a new revision; a
+     * restore mid-sweep resumes with the key groups not done.
+     */
+    @Test
+    void aMaterialModelChangeReScoresEveryUserOnceAndASweepResumesAfterARestore() throws Exception {
+        PortraitConfig c =
+                config(
+                        Map.of(
+                                "portrait.segment.k", "2",
+                                "portrait.segment.margin", "0",
+                                "portrait.segment.rescore-min-interval", "0 s",
+                                "portrait.sweep.rate", "10",
+                                "portrait.predict.enabled", "false"));
+        var m1 = segmentModel(0, 4, 1);
+        var m2 = segmentModel(0, 1, 2);
+        List<String> low = new ArrayList<>();
+        OperatorSubtaskState snapshot;
+        Map<String, Long> revisionBefore = new java.util.HashMap<>();
+        List<JsonNode> afterM2 = new ArrayList<>();
+        List<ProfileChange> movesAfterM2 = new ArrayList<>();
+        long t = 1_000;
+        long visitedBefore;
+        try (var h = harness(c, null)) {
+            h.setProcessingTime(t);
+            h.processElement2(control("centroids", "segments", 1, m1.toJson()), 0);
+            for (int u = 0; u < 30; u++) {
+                String user = "r" + u;
+                int orders = u < 20 ? 1 : 20;
+                if (u < 20) {
+                    low.add(user);
+                }
+                for (int i = 0; i < orders; i++) {
+                    send(h, purchase(user, user + "-" + i, T0 + i * 1000L, user + "-o" + i, 5_000));
+                }
+            }
+            // The first model has no completed re-score before it: one sweep, nothing moves.
+            for (int i = 0; i < 10 && (i == 0 || op(h).sweepVisited() >= 0); i++) {
+                h.setProcessingTime(t += 1_000);
+            }
+            assertThat(op(h).sweepVisited()).as("first sweep done").isEqualTo(-1);
+            for (JsonNode d : documents(h)) {
+                String user = d.path("user_id").asText();
+                assertThat(d.path("segment").path("id").asInt())
+                        .as(user)
+                        .isEqualTo(low.contains(user) ? 7 : 9);
+                revisionBefore.put(user, d.path("revision").asLong());
+            }
+            assertThat(revisionBefore).hasSize(30);
+            h.getOutput().clear();
+            if (h.getSideOutput(UserOutputs.CHANGES) != null) {
+                h.getSideOutput(UserOutputs.CHANGES).clear();
+            }
+
+            h.processElement2(control("centroids", "segments", 2, m2.toJson()), 0);
+            h.setProcessingTime(t += 1_000);
+            h.setProcessingTime(t += 1_000);
+            visitedBefore = op(h).sweepVisited();
+            assertThat(visitedBefore).as("part of the users").isBetween(1L, 29L);
+            snapshot = h.snapshot(1, t);
+            afterM2.addAll(documents(h));
+            movesAfterM2.addAll(side(h, UserOutputs.CHANGES));
+        }
+        try (var h = harness(c, snapshot)) {
+            h.setProcessingTime(t);
+            h.processElement2(control("centroids", "segments", 2, m2.toJson()), 0);
+            h.setProcessingTime(t += 1_000);
+            long resumed = 0;
+            for (int i = 0; i < 20 && op(h).sweepVisited() >= 0; i++) {
+                resumed = op(h).sweepVisited();
+                h.setProcessingTime(t += 1_000);
+            }
+            assertThat(op(h).sweepVisited()).as("second sweep done").isEqualTo(-1);
+            assertThat(resumed).as("resumed, not started over").isLessThan(30 - visitedBefore + 10);
+            afterM2.addAll(documents(h));
+            movesAfterM2.addAll(side(h, UserOutputs.CHANGES));
+        }
+        Map<String, List<JsonNode>> byUser = new java.util.HashMap<>();
+        for (JsonNode d : afterM2) {
+            byUser.computeIfAbsent(d.path("user_id").asText(), k -> new ArrayList<>()).add(d);
+        }
+        assertThat(byUser.keySet())
+                .as("only the users that moved")
+                .containsExactlyInAnyOrderElementsOf(low);
+        for (String user : low) {
+            List<JsonNode> docs = byUser.get(user);
+            assertThat(docs).as(user).hasSize(1);
+            assertThat(docs.get(0).path("segment").path("id").asInt()).isEqualTo(9);
+            assertThat(docs.get(0).path("segment").path("model_version").asLong()).isEqualTo(2);
+            assertThat(docs.get(0).path("revision").asLong())
+                    .isGreaterThan(revisionBefore.get(user));
+        }
+        assertThat(movesAfterM2)
+                .filteredOn(ch -> "segment_changed".equals(ch.kind()))
+                .extracting(ProfileChange::userId)
+                .containsExactlyInAnyOrderElementsOf(low);
+    }
+
     @Test
     void theEpochSurvivesARestoreWhateverTheNewConfigSays() throws Exception {
         OperatorSubtaskState snapshot;
