@@ -151,4 +151,41 @@ class KeySweepTest {
             assertThat(groups).hasSize(500).isSorted();
         }
     }
+
+    static SweepProgress progress(long request, int[] done, long baseline, long lastStart) {
+        SweepProgress p = new SweepProgress();
+        p.request = request;
+        p.requestModel = request == 0 ? null : "model-" + request;
+        BitSet b = new BitSet();
+        for (int g : done) {
+            b.set(g);
+        }
+        p.done = b.toByteArray();
+        p.baselineVersion = baseline;
+        p.baseline = baseline == 0 ? null : "model-" + baseline;
+        p.lastStart = lastStart;
+        return p;
+    }
+
+    @Test
+    void theProgressOfFormerTasksMergesIntoOneOnRestore() {
+        SweepProgress merged =
+                UserOperator.mergeSweeps(
+                        List.of(
+                                progress(5, new int[] {0, 1, 2}, 3, 100),
+                                progress(5, new int[] {64, 65}, 3, 120),
+                                progress(4, new int[] {7}, 2, 90),
+                                progress(0, new int[] {}, 0, 10)));
+        assertThat(merged.request).as("the newest running request").isEqualTo(5);
+        assertThat(merged.requestModel).isEqualTo("model-5");
+        assertThat(BitSet.valueOf(merged.done).stream().toArray())
+                .as("its done groups, not the older request's")
+                .containsExactly(0, 1, 2, 64, 65);
+        assertThat(merged.baselineVersion).as("the oldest baseline").isEqualTo(2);
+        assertThat(merged.baseline).isEqualTo("model-2");
+        assertThat(merged.lastStart).isEqualTo(120);
+        SweepProgress none = UserOperator.mergeSweeps(List.of());
+        assertThat(none.request).isZero();
+        assertThat(none.baseline).isNull();
+    }
 }
