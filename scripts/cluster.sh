@@ -42,6 +42,7 @@ need_jars() {
 write_conf() {
   mkdir -p "$work/conf" "$work/logs" "$work/pids"
   sed -e "s#^execution.checkpointing.dir:.*#execution.checkpointing.dir: file://$work/checkpoints#" \
+      -e "s#^state.changelog.dstl.dfs.base-path:.*#state.changelog.dstl.dfs.base-path: file://$work/changelog#" \
       -e "s#^execution.checkpointing.savepoint-dir:.*#execution.checkpointing.savepoint-dir: file://$work/savepoints#" \
       -e "s#^rest.port:.*#rest.port: $port#" \
       "$here/flink-conf/config.yaml" > "$work/conf/config.yaml"

@@ -43,6 +43,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * other alert.
  */
 public final class Pipeline {
+    /** The user operator's uid: every user's state is filed under it in a savepoint. */
+    static final String USER_OPERATOR_UID = "user-operator";
+
     private Pipeline() {}
 
     /** Key groups of the keyed operators: the most subtasks the job can ever be rescaled to. */
@@ -105,7 +108,7 @@ public final class Pipeline {
                                 "User operator",
                                 TypeInformation.of(ProfileRecord.class),
                                 new UserOperator(config))
-                        .uid("user-operator")
+                        .uid(USER_OPERATOR_UID)
                         .setMaxParallelism(MAX_PARALLELISM);
 
         DataStream<Alert> cepRaw = null;

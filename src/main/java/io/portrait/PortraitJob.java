@@ -43,6 +43,7 @@ public final class PortraitJob {
     /** Runs the job on the environment the cluster provides and waits for it. */
     public static JobExecutionResult run(PortraitConfig config) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        SavepointLayout.check(env.getConfiguration());
         attach(env, config, Clock.systemUTC());
         return env.execute(JOB_NAME);
     }

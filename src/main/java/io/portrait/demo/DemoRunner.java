@@ -31,7 +31,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -321,39 +320,80 @@ public final class DemoRunner {
     }
 
     /**
-     * Waits until the job's committed offsets (committed on checkpoints) reach the end of the
-     * events topic: every record consumed and covered by a completed checkpoint.
+     * Waits for the fixpoint of the contract ("Idle"): the job's committed offsets (committed on
+     * checkpoints) have reached the end of the events topic, and its loop topic (CEP's matches read
+     * back) is quiet — neither its end offsets nor the job's committed offsets on it moved, and the
+     * job has read to its end (a transaction's commit marker aside), over two checks a checkpoint
+     * interval apart. A loop topic is never bounded at the offsets of the start: what a flush sent
+     * around the loop has come back before the drain.
      */
     private void awaitConsumed(PortraitConfig config, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = Math.max(250, options.checkpointInterval().toMillis() + 250);
+        String loop = config.anomaly().enabled() ? config.alertsCepTopic() : null;
+        String loopGroup = config.kafkaGroupId() + "-alerts-cep";
         try (Admin admin = Summary.admin(config.kafkaBootstrap())) {
-            List<TopicPartition> parts = Summary.partitions(admin, config.eventsTopic());
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            parts.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+            List<Map<TopicPartition, Long>> previous = null;
+            int quiet = 0;
             while (System.nanoTime() < deadline) {
-                var end = admin.listOffsets(latest).all().get();
-                Map<TopicPartition, OffsetAndMetadata> committed =
-                        admin.listConsumerGroupOffsets(config.kafkaGroupId())
-                                .partitionsToOffsetAndMetadata()
-                                .get();
-                boolean done = true;
-                for (TopicPartition tp : parts) {
-                    OffsetAndMetadata c = committed.get(tp);
-                    long position = c == null ? 0 : c.offset();
-                    if (position < end.get(tp).offset()) {
-                        done = false;
-                    }
+                String events = config.eventsTopic();
+                if (!readToEnd(
+                        ends(admin, events), committed(admin, events, config.kafkaGroupId()), 0)) {
+                    previous = null;
+                    quiet = 0;
+                    Thread.sleep(250);
+                    continue;
                 }
-                if (done) {
+                if (loop == null) {
                     return;
                 }
-                Thread.sleep(250);
+                List<Map<TopicPartition, Long>> now =
+                        List.of(ends(admin, loop), committed(admin, loop, loopGroup));
+                // 1: the commit marker a transactional sink writes after its last record.
+                boolean done = readToEnd(now.get(0), now.get(1), 1);
+                quiet = done && now.equals(previous) ? quiet + 1 : 0;
+                if (quiet >= 2) {
+                    return;
+                }
+                previous = now;
+                Thread.sleep(pause);
             }
         }
         out.println(
                 "warning: the job did not consume all input within "
                         + timeout
                         + "; stopping anyway");
+    }
+
+    /** Whether every partition's committed offset is within {@code slack} of its end. */
+    private static boolean readToEnd(
+            Map<TopicPartition, Long> ends, Map<TopicPartition, Long> committed, long slack) {
+        return ends.entrySet().stream()
+                .allMatch(e -> committed.getOrDefault(e.getKey(), 0L) + slack >= e.getValue());
+    }
+
+    private static Map<TopicPartition, Long> ends(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        Summary.partitions(admin, topic).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(latest).all().get().forEach((tp, r) -> ends.put(tp, r.offset()));
+        return ends;
+    }
+
+    /** {@code group}'s committed offsets on {@code topic} (Flink commits them on checkpoints). */
+    private static Map<TopicPartition, Long> committed(Admin admin, String topic, String group)
+            throws Exception {
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get()
+                .forEach(
+                        (tp, c) -> {
+                            if (tp.topic().equals(topic) && c != null) {
+                                committed.put(tp, c.offset());
+                            }
+                        });
+        return committed;
     }
 
     /** Appends every alert to a file as one JSON line (--alerts-out). */

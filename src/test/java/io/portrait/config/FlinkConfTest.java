@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portrait.demo.LocalFlink;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,12 @@ class FlinkConfTest {
     void clusterSettingsAreThoseTheJobReliesOn() {
         assertThat(CLUSTER.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(CLUSTER.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+        assertThat(CLUSTER.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
+        assertThat(CLUSTER.get(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE))
+                .isEqualTo("filesystem");
+        assertThat(CLUSTER.get(FsStateChangelogOptions.BASE_PATH)).startsWith("file:///");
+        assertThat(CLUSTER.get(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL))
+                .isEqualTo(Duration.ofMinutes(10));
         assertThat(CLUSTER.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
                 .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
         assertThat(CLUSTER.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
@@ -44,10 +52,16 @@ class FlinkConfTest {
                 java.util.List.of(
                         StateBackendOptions.STATE_BACKEND,
                         CheckpointingOptions.INCREMENTAL_CHECKPOINTS,
+                        StateChangelogOptions.ENABLE_STATE_CHANGE_LOG,
+                        StateChangelogOptions.STATE_CHANGE_LOG_STORAGE,
+                        StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL,
                         CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
                         PipelineOptions.GENERIC_TYPES,
                         PipelineOptions.AUTO_GENERATE_UIDS)) {
             assertThat((Object) LOCAL.get(option)).as(option.key()).isEqualTo(CLUSTER.get(option));
         }
+        assertThat(LOCAL.get(FsStateChangelogOptions.BASE_PATH))
+                .as("the log lives in the run's own folder")
+                .endsWith("flink-conf-test/changelog");
     }
 }

@@ -84,12 +84,16 @@ class DeploymentConfigTest {
         assertThat(conf.path("high-availability.type").asText()).isEqualTo("kubernetes");
         assertThat(conf.path("execution.checkpointing.dir").asText()).startsWith("s3://");
         assertThat(conf.path("execution.checkpointing.savepoint-dir").asText()).startsWith("s3://");
+        assertThat(conf.path("state.changelog.dstl.dfs.base-path").asText()).startsWith("s3://");
         // The settings the job relies on agree with flink-conf/config.yaml.
         Configuration cluster = GlobalConfiguration.loadConfiguration("flink-conf");
         for (String key :
                 List.of(
                         "state.backend.type",
                         "execution.checkpointing.incremental",
+                        "state.changelog.enabled",
+                        "state.changelog.storage",
+                        "state.changelog.periodic-materialize.interval",
                         "state.backend.rocksdb.use-bloom-filter",
                         "execution.checkpointing.mode",
                         "execution.checkpointing.interval",

@@ -1,0 +1,111 @@
+package io.portrait;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.runtime.checkpoint.Checkpoints;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAccess;
+import org.apache.flink.streaming.api.graph.StreamGraphHasherV2;
+
+/**
+ * Refuses, before the job is submitted, a savepoint taken by the multi-stage layout (before the
+ * user operator, decision 0013). Flink alone would refuse it with "cannot map state for operator
+ * <hash>", and with {@code --allowNonRestoredState} would start with every profile empty while the
+ * sources' offsets are restored — silently losing all per-user state. There is no migration, so the
+ * message says what to do instead.
+ */
+public final class SavepointLayout {
+    /** Operators of the multi-stage layout that kept per-user state and no longer exist. */
+    static final List<String> MULTI_STAGE_UIDS =
+            List.of(
+                    "dedup",
+                    "data-quality",
+                    "profile-core",
+                    "profile-assembler",
+                    "predict",
+                    "model-control",
+                    "segment-assign",
+                    "card-testing",
+                    "impossible-travel",
+                    "spend-spike",
+                    "dynamic-rules",
+                    "alert-suppression",
+                    "risk-parts");
+
+    private SavepointLayout() {}
+
+    /** Checks the savepoint the job is about to restore, if any ({@code flink run -s}). */
+    public static void check(ReadableConfig configuration) {
+        String path = configuration.get(StateRecoveryOptions.SAVEPOINT_PATH);
+        if (path != null && !path.isBlank()) {
+            check(path);
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException if {@code path} is not a readable savepoint or checkpoint,
+     *     or holds the multi-stage layout's per-user state and none of the user operator's
+     */
+    public static void check(String path) {
+        CheckpointMetadata metadata;
+        try {
+            var location = AbstractFsCheckpointStorageAccess.resolveCheckpointPointer(path);
+            try (DataInputStream in =
+                    new DataInputStream(location.getMetadataHandle().openInputStream())) {
+                metadata =
+                        Checkpoints.loadCheckpointMetadata(
+                                in, SavepointLayout.class.getClassLoader(), path);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "cannot read the savepoint to restore ("
+                            + path
+                            + "): "
+                            + e.getMessage()
+                            + ". Check the path given with -s"
+                            + " (execution.state-recovery.path); it is the directory printed by"
+                            + " 'flink stop --savepointPath', or its _metadata file.",
+                    e);
+        }
+        Map<OperatorID, String> old = new LinkedHashMap<>();
+        for (String uid : MULTI_STAGE_UIDS) {
+            old.put(operatorId(uid), uid);
+        }
+        OperatorID user = operatorId(Pipeline.USER_OPERATOR_UID);
+        boolean hasUser = false;
+        List<String> found = new ArrayList<>();
+        for (OperatorState s : metadata.getOperatorStates()) {
+            hasUser |= s.getOperatorID().equals(user);
+            String uid = old.get(s.getOperatorID());
+            if (uid != null && s.getStateSize() > 0) {
+                found.add(uid);
+            }
+        }
+        if (!found.isEmpty() && !hasUser) {
+            throw new IllegalArgumentException(
+                    "the savepoint "
+                            + path
+                            + " was taken by the multi-stage layout of portrait (it holds per-user"
+                            + " state of "
+                            + String.join(", ", found)
+                            + ", operators this job no longer has; decision 0013). That state"
+                            + " cannot be carried into the user operator, and with"
+                            + " --allowNonRestoredState every profile would silently start empty."
+                            + " Start the job without -s: it rebuilds the profiles from the events"
+                            + " topic (see docs/operations.md, 'From the multi-stage layout').");
+        }
+    }
+
+    /** The operator id Flink derives from a uid (what a savepoint's state is filed under). */
+    static OperatorID operatorId(String uid) {
+        return new OperatorID(StreamGraphHasherV2.generateUserSpecifiedHash(uid));
+    }
+}

@@ -1,0 +1,109 @@
+package io.portrait;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portrait.testing.TestClusters;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.Collector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A savepoint of the multi-stage layout is refused before submission with a message that says what
+ * to do; one of this layout, and no savepoint at all, pass. The savepoints are real: a small job
+ * with keyed state under the given uids, stopped with a savepoint on a MiniCluster.
+ */
+class SavepointLayoutITCase {
+    static final Path WORK = TestClusters.workDir();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = TestClusters.miniCluster(WORK);
+
+    @TempDir Path savepoints;
+
+    /** Counts per key, like any keyed stage did. */
+    static final class Count extends KeyedProcessFunction<Long, Long, Long> {
+        transient ValueState<Long> count;
+
+        @Override
+        public void open(OpenContext context) {
+            count = getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG));
+        }
+
+        @Override
+        public void processElement(Long n, Context ctx, Collector<Long> out) throws Exception {
+            Long c = count.value();
+            count.update(c == null ? 1 : c + 1);
+        }
+    }
+
+    /** A savepoint of a job whose keyed state lives in operators with these uids. */
+    String savepointOf(String... uids) throws Exception {
+        StreamExecutionEnvironment env = TestClusters.environment(WORK);
+        DataStream<Long> numbers =
+                env.fromSequence(0, Long.MAX_VALUE).setParallelism(1).uid("numbers");
+        for (String uid : uids) {
+            numbers.keyBy(n -> n % 100, Types.LONG)
+                    .process(new Count(), Types.LONG)
+                    .uid(uid)
+                    .sinkTo(new DiscardingSink<>())
+                    .uid(uid + "-sink");
+        }
+        JobClient job = env.executeAsync("layout-" + String.join("-", uids));
+        while (job.getJobStatus().get() != JobStatus.RUNNING) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(1_500); // some keys with state
+        return job.stopWithSavepoint(
+                        false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get(2, TimeUnit.MINUTES);
+    }
+
+    @Test
+    void refusesTheMultiStageLayoutAndAcceptsThisOne() throws Exception {
+        String old = savepointOf("dedup", "profile-core", "kafka-events-source");
+        assertThatThrownBy(() -> SavepointLayout.check(old))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("multi-stage layout")
+                .hasMessageContaining("dedup")
+                .hasMessageContaining("profile-core")
+                .hasMessageContaining("Start the job without -s")
+                .hasMessageNotContaining("kafka-events-source");
+        // The way the job reads it: the path flink run -s puts in the configuration.
+        Configuration restoring = new Configuration();
+        restoring.set(StateRecoveryOptions.SAVEPOINT_PATH, old);
+        assertThatThrownBy(() -> SavepointLayout.check(restoring))
+                .hasMessageContaining("multi-stage layout");
+
+        String current = savepointOf(Pipeline.USER_OPERATOR_UID, "kafka-events-source");
+        assertThatCode(() -> SavepointLayout.check(current)).doesNotThrowAnyException();
+        assertThatCode(() -> SavepointLayout.check(new Configuration()))
+                .as("no savepoint to restore")
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void aPathThatIsNoSavepointSaysWhatToCheck() {
+        String missing = savepoints.resolve("savepoint-nothing").toUri().toString();
+        assertThatThrownBy(() -> SavepointLayout.check(missing))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot read the savepoint to restore (" + missing)
+                .hasMessageContaining("Check the path given with -s");
+    }
+}
