@@ -174,7 +174,7 @@ public final class PortraitOptions {
     public static final ConfigOption<Duration> FLUSH_INTERVAL =
             ConfigOptions.key("portrait.flush.interval")
                     .durationType()
-                    .defaultValue(Duration.ofMillis(100))
+                    .defaultValue(Duration.ofMillis(50))
                     .withDescription(
                             "How often the user operator writes the users an event or an alert"
                                     + " changed (one document per user per flush) while it keeps"

@@ -36,6 +36,7 @@ public final class LocalFlink {
         conf.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
         conf.set(
                 FsStateChangelogOptions.BASE_PATH, workDir.resolve("changelog").toUri().toString());
+        conf.set(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL, Duration.ofMinutes(3));
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,

@@ -98,6 +98,9 @@ import org.slf4j.LoggerFactory;
 public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         implements TwoInputStreamOperator<UserInput, ControlMessage, ProfileRecord>,
                 Triggerable<String, VoidNamespace> {
+    /** Users a sweep visits between two looks at the clock. */
+    private static final int SWEEP_CHUNK = 64;
+
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(UserOperator.class);
 
@@ -1252,35 +1255,49 @@ public final class UserOperator extends AbstractStreamOperator<ProfileRecord>
         if (sweep == null || pacer.interval() > pacerMin) {
             return;
         }
-        // As many users as the rate allows for the time since the last step (at most a second's).
+        // As many users as the rate allows for the time since the last step (at most a second's),
+        // within a tenth of the flush interval: a sweep adds at most that to any flush's latency.
         double seconds = Math.min(1.0, Math.max(0, now - sweepLastStep) / 1000.0);
         sweepLastStep = now;
         int budget = (int) Math.max(1, Math.round(config.sweepRate() * seconds));
-        if (sweep.needsKeys()) {
-            int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
-            @SuppressWarnings("unchecked")
-            org.apache.flink.runtime.state.KeyedStateBackend<String> backend =
-                    (org.apache.flink.runtime.state.KeyedStateBackend<String>)
-                            (org.apache.flink.runtime.state.KeyedStateBackend<?>)
-                                    getKeyedStateBackend();
-            try (java.util.stream.Stream<String> keys =
-                    backend.getKeys("user", VoidNamespace.INSTANCE)) {
-                sweep.refill(
-                        keys.iterator(),
-                        k ->
-                                org.apache.flink.runtime.state.KeyGroupRangeAssignment
-                                        .assignToKeyGroup(k, maxParallelism),
-                        config.sweepRate());
-            }
-        }
-        List<String> users = new ArrayList<>(budget);
-        sweep.next(budget, users);
+        long sliceEnd = System.nanoTime() + config.flushInterval().toNanos() / 10;
         long watermark = timers.currentWatermark();
-        for (String user : users) {
-            rescore(user, model, watermark);
+        List<String> users = new ArrayList<>(SWEEP_CHUNK);
+        while (budget > 0 && !sweep.complete() && System.nanoTime() < sliceEnd) {
+            if (sweep.needsKeys()) {
+                refillSweep();
+            }
+            users.clear();
+            sweep.next(Math.min(SWEEP_CHUNK, budget), users);
+            if (users.isEmpty()) {
+                break;
+            }
+            for (String user : users) {
+                rescore(user, model, watermark);
+            }
+            budget -= users.size();
         }
         if (sweep.complete()) {
             completeSweep();
+        }
+    }
+
+    /** The next window of whole key groups from the state backend's keys. */
+    private void refillSweep() throws Exception {
+        int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
+        @SuppressWarnings("unchecked")
+        org.apache.flink.runtime.state.KeyedStateBackend<String> backend =
+                (org.apache.flink.runtime.state.KeyedStateBackend<String>)
+                        (org.apache.flink.runtime.state.KeyedStateBackend<?>)
+                                getKeyedStateBackend();
+        try (java.util.stream.Stream<String> keys =
+                backend.getKeys("user", VoidNamespace.INSTANCE)) {
+            sweep.refill(
+                    keys.iterator(),
+                    k ->
+                            org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(
+                                    k, maxParallelism),
+                    config.sweepRate());
         }
     }
 

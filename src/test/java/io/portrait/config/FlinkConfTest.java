@@ -33,7 +33,7 @@ class FlinkConfTest {
                 .isEqualTo("filesystem");
         assertThat(CLUSTER.get(FsStateChangelogOptions.BASE_PATH)).startsWith("file:///");
         assertThat(CLUSTER.get(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL))
-                .isEqualTo(Duration.ofMinutes(10));
+                .isEqualTo(Duration.ofMinutes(3));
         assertThat(CLUSTER.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
                 .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
         assertThat(CLUSTER.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))

@@ -22,7 +22,7 @@ class PortraitConfigTest {
         assertThat(c.outOfOrderness()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.futureSkew()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.dedupHorizon()).isEqualTo(Duration.ofHours(24));
-        assertThat(c.flushInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.flushInterval()).isEqualTo(Duration.ofMillis(50));
         assertThat(c.money().baseCurrency()).isEqualTo("GBP");
         assertThat(c.money().rates()).containsEntry("GBP", BigDecimal.ONE).containsKey("EUR");
         assertThat(c.epoch()).isZero();

@@ -501,13 +501,15 @@ class UserOperatorTest {
 
     @Test
     void theFlushIntervalFollowsTheSettingAndAFullCacheForcesAFlush() throws Exception {
-        try (var h = harness(config(Map.of("portrait.flush.max-users", "3")), null)) {
+        PortraitConfig c = config(Map.of("portrait.flush.max-users", "3"));
+        long every = c.flushInterval().toMillis();
+        try (var h = harness(c, null)) {
             h.setProcessingTime(1_000);
             send(h, event("u1", "a", EventType.VIEW, T0));
-            h.setProcessingTime(1_099);
+            h.setProcessingTime(1_000 + every - 1);
             assertThat(h.extractOutputValues()).isEmpty();
-            h.setProcessingTime(1_100);
-            assertThat(h.extractOutputValues()).as("flushed after 100 ms").hasSize(1);
+            h.setProcessingTime(1_000 + every);
+            assertThat(h.extractOutputValues()).as("flushed after the interval").hasSize(1);
             send(h, event("u1", "b", EventType.VIEW, T0 + 1), event("u2", "c", EventType.VIEW, T0));
             send(h, event("u3", "d", EventType.VIEW, T0));
             assertThat(h.extractOutputValues()).as("three users: the cache is full").hasSize(4);
