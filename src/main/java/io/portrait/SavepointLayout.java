@@ -7,7 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
@@ -16,11 +18,12 @@ import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAcce
 import org.apache.flink.streaming.api.graph.StreamGraphHasherV2;
 
 /**
- * Refuses, before the job is submitted, a savepoint taken by the multi-stage layout (before the
- * user operator, decision 0013). Flink alone would refuse it with "cannot map state for operator
- * <hash>", and with {@code --allowNonRestoredState} would start with every profile empty while the
- * sources' offsets are restored — silently losing all per-user state. There is no migration, so the
- * message says what to do instead.
+ * Refuses, before the job is submitted, a restore that cannot work: a savepoint in NO_CLAIM mode
+ * under the changelog state backend (below), and a savepoint taken by the multi-stage layout
+ * (before the user operator, decision 0013). Flink alone would refuse it with "cannot map state for
+ * operator <hash>", and with {@code --allowNonRestoredState} would start with every profile empty
+ * while the sources' offsets are restored — silently losing all per-user state. There is no
+ * migration, so the message says what to do instead.
  */
 public final class SavepointLayout {
     /** Operators of the multi-stage layout that kept per-user state and no longer exist. */
@@ -42,12 +45,32 @@ public final class SavepointLayout {
 
     private SavepointLayout() {}
 
-    /** Checks the savepoint the job is about to restore, if any ({@code flink run -s}). */
+    /**
+     * Checks the savepoint the job is about to restore, if any ({@code flink run -s}): its layout,
+     * and that the changelog state backend restores it in CLAIM mode — in Flink's default NO_CLAIM
+     * mode such a job restores, then fails its first checkpoint and every one after it ("does not
+     * support enforcing a full snapshot"), restarting in a loop.
+     */
     public static void check(ReadableConfig configuration) {
         String path = configuration.get(StateRecoveryOptions.SAVEPOINT_PATH);
-        if (path != null && !path.isBlank()) {
-            check(path);
+        if (path == null || path.isBlank()) {
+            return;
         }
+        if (configuration.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)
+                && configuration.get(StateRecoveryOptions.RESTORE_MODE)
+                        == RecoveryClaimMode.NO_CLAIM) {
+            throw new IllegalArgumentException(
+                    "restoring "
+                            + path
+                            + " in NO_CLAIM mode (Flink's default), but the changelog state backend"
+                            + " (state.changelog.enabled: true) supports only CLAIM: the job would"
+                            + " fail every checkpoint. Submit with '--claimMode claim'"
+                            + " (execution.state-recovery.claim-mode: CLAIM) — Flink then owns the"
+                            + " savepoint and deletes it once a later checkpoint subsumes it, so"
+                            + " copy it first if you want to keep it — or with"
+                            + " state.changelog.enabled: false.");
+        }
+        check(path);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.portrait.config.PortraitConfig;
 import io.portrait.demo.EmbeddedKafka;
 import io.portrait.demo.Summary;
 import io.portrait.sink.RedisConnections;
+import io.portrait.testing.JobInspection;
 import io.portrait.testing.PortraitITCase;
 import io.portrait.testing.RunCheck;
 import java.nio.charset.StandardCharsets;
@@ -90,8 +91,12 @@ class FailoverITCase extends PortraitITCase {
                         .pollInterval(Duration.ofMillis(5))
                         .until(() -> java.nio.file.Files.exists(metadata));
                 killIn.terminateTaskManager(0).get();
+                long countedAtKill = Summary.profileTotals(services.redis.address())[1];
                 killIn.startTaskManager();
                 killedAt = System.nanoTime();
+                assertThat(countedAtKill)
+                        .as("the TaskManager was lost mid-stream, not after the work was done")
+                        .isLessThan(work.validEvents());
             }
             // Until every event is counted, or the sum has not moved for 30 s (then the
             // comparison below names the users that differ).
@@ -123,6 +128,14 @@ class FailoverITCase extends PortraitITCase {
                             : String.format(
                                     ", all counted %.1f s after the TaskManager was lost",
                                     (completed[0] - killedAt) / 1e9));
+            int attempt = JobInspection.maxAttempt(cluster, job.getJobID());
+            if (killIn == null) {
+                assertThat(attempt).as("no task of the calm run was restarted").isZero();
+            } else {
+                assertThat(attempt)
+                        .as("the tasks ran again after the TaskManager was lost")
+                        .isGreaterThanOrEqualTo(1);
+            }
             AtomicLong last = new AtomicLong(-1);
             await().atMost(Duration.ofMinutes(2))
                     .pollInterval(Duration.ofSeconds(3))

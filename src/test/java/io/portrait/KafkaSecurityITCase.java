@@ -83,7 +83,32 @@ class KafkaSecurityITCase {
                                 "bootstrap.servers", kafka.bootstrapServers(),
                                 "request.timeout.ms", 3000,
                                 "default.api.timeout.ms", 5000))) {
-            assertThatThrownBy(() -> plain.listTopics().names().get()).isNotNull();
+            assertThatThrownBy(() -> plain.listTopics().names().get())
+                    .as("a client without SASL never gets an answer")
+                    .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        }
+        // With SASL but a wrong password the broker refuses the login itself.
+        try (Admin wrong =
+                Admin.create(
+                        Map.of(
+                                "bootstrap.servers",
+                                kafka.bootstrapServers(),
+                                "security.protocol",
+                                "SASL_PLAINTEXT",
+                                "sasl.mechanism",
+                                "PLAIN",
+                                "sasl.jaas.config",
+                                "org.apache.kafka.common.security.plain.PlainLoginModule"
+                                        + " required username=\""
+                                        + EmbeddedKafka.SASL_USER
+                                        + "\" password=\"not-the-password\";",
+                                "request.timeout.ms",
+                                3000,
+                                "default.api.timeout.ms",
+                                5000))) {
+            assertThatThrownBy(() -> wrong.listTopics().names().get())
+                    .hasRootCauseInstanceOf(
+                            org.apache.kafka.common.errors.SaslAuthenticationException.class);
         }
 
         EmbeddedKafka.createPortraitTopics(config, 2, (short) 1);

@@ -139,8 +139,19 @@ class MetricsITCase {
                 assertThat(dlq + duplicates + valid)
                         .as("dead letters + duplicates + applied = records sent")
                         .isEqualTo((double) records);
-                assertThat(dlq).isPositive();
-                assertThat(duplicates).isPositive();
+                // The workload's rejects are repeats (valid JSON) and halves of records (not).
+                long malformed =
+                        workload.records().stream()
+                                .filter(r -> !r.valid() && !parses(r.value()))
+                                .count();
+                long repeats =
+                        workload.records().stream().filter(r -> !r.valid()).count() - malformed;
+                assertThat(malformed).as("the workload has malformed records").isPositive();
+                assertThat(repeats).as("the workload has repeats").isPositive();
+                assertThat(dlq)
+                        .as("dead letters = malformed records")
+                        .isEqualTo((double) malformed);
+                assertThat(duplicates).as("duplicates = repeats").isEqualTo((double) repeats);
                 assertThat(sums.get("flink_taskmanager_job_task_operator_rule_alerts"))
                         .as("alerts by rule add up to all alerts")
                         .isEqualTo(sums.get("flink_taskmanager_job_task_operator_alertsEmitted"))
@@ -150,6 +161,15 @@ class MetricsITCase {
             } finally {
                 job.cancel().get();
             }
+        }
+    }
+
+    static boolean parses(byte[] json) {
+        try {
+            JSON.readTree(json);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

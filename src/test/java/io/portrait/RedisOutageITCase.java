@@ -9,6 +9,7 @@ import io.portrait.config.Topics;
 import io.portrait.demo.Summary;
 import io.portrait.demo.TrafficGenerator;
 import io.portrait.sink.RedisConnections;
+import io.portrait.testing.JobInspection;
 import io.portrait.testing.PortraitITCase;
 import io.portrait.testing.ProfileSchema;
 import java.time.Clock;
@@ -18,7 +19,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -32,7 +35,8 @@ import redis.clients.jedis.Jedis;
 class RedisOutageITCase extends PortraitITCase {
 
     @Test
-    void anOutageBackPressuresAndLosesNothing() throws Exception {
+    void anOutageBackPressuresAndLosesNothing(@InjectMiniCluster MiniCluster cluster)
+            throws Exception {
         PortraitConfig config = services.config(Map.of("portrait.flush.interval", "200 ms"));
         long now = System.currentTimeMillis();
         AtomicLong clock = new AtomicLong(now - Duration.ofHours(2).toMillis());
@@ -75,6 +79,19 @@ class RedisOutageITCase extends PortraitITCase {
                                     assertThat(Summary.profileTotals(services.redis.address())[1])
                                             .isEqualTo(valid));
             assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+            assertThat(JobInspection.maxAttempt(cluster, job.getJobID()))
+                    .as("the outage was ridden out by the sink, not by a restart")
+                    .isZero();
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(
+                            () ->
+                                    assertThat(
+                                                    JobInspection.metricSum(
+                                                            cluster,
+                                                            job.getJobID(),
+                                                            "redisRetries"))
+                                            .as("the sink's retry path ran")
+                                            .isPositive());
             try (Jedis j = RedisConnections.open(services.redis.address(), "test", 5000)) {
                 for (var e : expected.entrySet()) {
                     var doc = ProfileSchema.assertValid(j.get(RedisKeys.profile(e.getKey())));

@@ -14,6 +14,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -88,11 +89,23 @@ class SavepointLayoutITCase {
         // The way the job reads it: the path flink run -s puts in the configuration.
         Configuration restoring = new Configuration();
         restoring.set(StateRecoveryOptions.SAVEPOINT_PATH, old);
+        restoring.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
         assertThatThrownBy(() -> SavepointLayout.check(restoring))
                 .hasMessageContaining("multi-stage layout");
 
         String current = savepointOf(Pipeline.USER_OPERATOR_UID, "kafka-events-source");
         assertThatCode(() -> SavepointLayout.check(current)).doesNotThrowAnyException();
+        // The changelog backend restores only in CLAIM mode; Flink's default would loop.
+        Configuration noClaim = new Configuration();
+        noClaim.set(StateRecoveryOptions.SAVEPOINT_PATH, current);
+        noClaim.set(
+                org.apache.flink.configuration.StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
+        assertThatThrownBy(() -> SavepointLayout.check(noClaim))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NO_CLAIM")
+                .hasMessageContaining("--claimMode claim");
+        noClaim.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+        assertThatCode(() -> SavepointLayout.check(noClaim)).doesNotThrowAnyException();
         assertThatCode(() -> SavepointLayout.check(new Configuration()))
                 .as("no savepoint to restore")
                 .doesNotThrowAnyException();

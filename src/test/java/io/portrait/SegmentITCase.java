@@ -37,6 +37,7 @@ import redis.clients.jedis.params.ScanParams;
 class SegmentITCase extends PortraitITCase {
 
     static final String DATASETS = System.getProperty("portrait.datasets", "");
+    static final int RESERVOIR = 400;
 
     @Test
     void theOnlineModelIsWithinFivePercentOfBatchKMeans() throws Exception {
@@ -44,7 +45,16 @@ class SegmentITCase extends PortraitITCase {
                 DATASETS.isEmpty()
                         ? Path.of("src/test/resources/datasets/online_retail_50k.csv.gz")
                         : Path.of(DATASETS, "online-retail/online_retail.csv.gz");
-        PortraitConfig config = services.config(Map.of("portrait.segment.update-interval", "1 s"));
+        // The aggregator learns from a sample smaller than the customers (~1 040 on the default
+        // slice), so the model is the online one — sampled, updated version after version — and
+        // not batch k-means over every user.
+        PortraitConfig config =
+                services.config(
+                        Map.of(
+                                "portrait.segment.update-interval",
+                                "1 s",
+                                "portrait.segment.reservoir",
+                                Integer.toString(RESERVOIR)));
         StreamExecutionEnvironment env = environment();
         PortraitJob.attach(env, config, Clock.systemUTC());
         JobClient job = env.executeAsync("portrait-segment-it");
@@ -128,7 +138,14 @@ class SegmentITCase extends PortraitITCase {
                     ratio,
                     ari,
                     model.get("model_version").asText());
+            assertThat(z.size()).as("more customers than the sample").isGreaterThan(RESERVOIR);
+            assertThat(model.get("model_version").asLong())
+                    .as("several model versions")
+                    .isGreaterThan(3);
             assertThat(ratio).isLessThanOrEqualTo(1.05);
+            assertThat(ari)
+                    .as("the online partition agrees with batch k-means")
+                    .isGreaterThanOrEqualTo(0.9);
         } finally {
             job.cancel().get();
         }

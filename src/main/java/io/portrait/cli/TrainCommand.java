@@ -125,9 +125,11 @@ public final class TrainCommand implements Callable<Integer> {
                         sources, options, name, line -> spec.commandLine().getOut().println(line));
         ModelTraining.write(out, outcome.onnx());
         if (card != null) {
+            // The whole command line as typed: the root's arguments hold "train" already.
+            var root = spec.root();
             String command =
-                    "portrait train "
-                            + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+                    (root == spec ? "portrait train " : "portrait ")
+                            + String.join(" ", root.commandLine().getParseResult().originalArgs());
             ModelTraining.write(
                     card,
                     ModelTraining.card(name, sources, options, outcome, command)

@@ -85,14 +85,22 @@ public final class RedisAlertSink implements Sink<Alert> {
                 if (jedis == null) {
                     jedis = RedisConnections.client(address, "portrait-alerts", 10_000);
                 }
+                List<redis.clients.jedis.Response<Long>> added = new ArrayList<>(buffer.size());
                 try (AbstractPipeline p = jedis.pipelined()) {
                     for (Alert a : buffer) {
                         String key = RedisKeys.alerts(a.userId());
-                        p.zadd(key, a.ts(), new String(json.toJson(a), StandardCharsets.UTF_8));
+                        added.add(
+                                p.zadd(
+                                        key,
+                                        a.ts(),
+                                        new String(json.toJson(a), StandardCharsets.UTF_8)));
                         p.zremrangeByRank(key, 0, -(keep + 1));
                         p.expire(key, ttlSeconds);
                     }
                     p.sync();
+                }
+                for (var r : added) {
+                    r.get(); // a pipelined error (WRONGTYPE, OOM…) is thrown here, not by sync()
                 }
                 written.inc(buffer.size());
                 buffer.clear();

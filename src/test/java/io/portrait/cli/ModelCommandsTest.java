@@ -42,13 +42,17 @@ class ModelCommandsTest {
 
     @Test
     void evaluateScoresTheShippedModelAgainstTheBaselinesOnRealData() {
-        Run r = run("evaluate", "--data", TAOBAO, "--format", "taobao", "--users", "all");
+        // Held-out users only (the 20 % test split by user hash that training never saw).
+        Run r = run("evaluate", "--data", TAOBAO, "--format", "taobao", "--users", "test");
         assertThat(r.code()).as(r.err()).isZero();
         Matcher m = LINE.matcher(r.lastLine());
         assertThat(m.matches()).as(r.lastLine()).isTrue();
-        assertThat(Long.parseLong(m.group(1))).isGreaterThan(50);
+        assertThat(Long.parseLong(m.group(1))).as("held-out users").isGreaterThan(20);
         double logloss = Double.parseDouble(m.group(4));
         assertThat(logloss).isLessThan(Math.log(16)).isGreaterThan(0);
+        assertThat(logloss)
+                .as("log-loss on held-out users below the first-order Markov chain's")
+                .isLessThan(Double.parseDouble(m.group(6)));
         assertThat(Double.parseDouble(m.group(3)))
                 .as("top-1 at least the majority's")
                 .isGreaterThanOrEqualTo(Double.parseDouble(m.group(7)) - 0.01);
@@ -80,6 +84,8 @@ class ModelCommandsTest {
         assertThat(t.lastLine()).startsWith("train: wrote " + model).contains("sha256=");
         assertThat(Files.readString(card))
                 .contains("# Model card: tiny")
+                .contains("portrait train --generated-users 60 ")
+                .doesNotContain("portrait train train")
                 .contains("| generated |")
                 .contains("Markov");
         Run e =

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The Redis sink against a real Redis server (system redis-server or the one in embedded-redis).
@@ -276,6 +278,87 @@ class RedisSinkTest {
                         .isInstanceOf(RuntimeException.class);
             }
         }
+    }
+
+    @Test
+    void anErrorThatRetryingCannotFixFailsTheJobAtOnceWithoutARestart() throws Exception {
+        // NOAUTH: the server wants a password the sink was not given.
+        try (RedisServerProcess secured = RedisServerProcess.start("s3cret-for-tests");
+                RedisSinkWriter w =
+                        new RedisSinkWriter(
+                                new RedisProfileStore(secured.address(), null),
+                                100,
+                                Duration.ofMillis(100),
+                                Duration.ZERO,
+                                Duration.ofDays(7),
+                                Duration.ofMillis(200),
+                                null,
+                                new UnregisteredMetricsGroup())) {
+            w.write(doc("u1", 1, 1), null);
+            assertThatThrownBy(() -> w.flush(false))
+                    .isInstanceOf(
+                            org.apache.flink.runtime.execution.SuppressRestartsException.class)
+                    .cause()
+                    .hasMessageContaining("NOAUTH")
+                    .hasMessageContaining("PORTRAIT_REDIS_PASSWORD");
+        }
+        // WRONGTYPE: another application put a string where the alerts' sorted set goes.
+        try (Jedis j = jedis()) {
+            j.set(io.portrait.config.RedisKeys.alerts("typed"), "not a sorted set");
+        }
+        var retries = new org.apache.flink.metrics.SimpleCounter();
+        var w =
+                new RedisAlertSink(
+                                io.portrait.config.PortraitConfig.defaults()
+                                        .with(java.util.Map.of("portrait.redis.url", redis.url())))
+                        .writer(new org.apache.flink.metrics.SimpleCounter(), retries);
+        w.write(
+                io.portrait.anomaly.Alert.of(
+                        "typed", "card_testing", 1, "high", 1L, 1L, new String[] {"e"}, "{}"),
+                null);
+        assertThatThrownBy(() -> w.flush(false))
+                .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
+                .cause()
+                .hasMessageContaining("WRONGTYPE")
+                .hasMessageContaining("another application");
+        assertThat(retries.getCount()).as("not retried").isZero();
+        w.close();
+    }
+
+    @Test
+    void onlyWhatWaitingCanFixIsRetried() {
+        assertThat(RedisRetry.isTransient(new JedisConnectionException("Connection refused")))
+                .isTrue();
+        assertThat(
+                        RedisRetry.isTransient(
+                                new IllegalStateException(
+                                        "wrapped", new JedisConnectionException("reset"))))
+                .isTrue();
+        for (String notNow :
+                List.of(
+                        "LOADING Redis is loading the dataset in memory",
+                        "BUSY Redis is busy running a script",
+                        "TRYAGAIN Multiple keys request during rehashing of slot",
+                        "CLUSTERDOWN The cluster is down",
+                        "MASTERDOWN Link with MASTER is down",
+                        "READONLY You can't write against a read only replica.",
+                        "OOM command not allowed when used memory > 'maxmemory'.",
+                        "NOSCRIPT No matching script.")) {
+            assertThat(RedisRetry.isTransient(new JedisDataException(notNow))).as(notNow).isTrue();
+        }
+        for (String never :
+                List.of(
+                        "WRONGTYPE Operation against a key holding the wrong kind of value",
+                        "ERR Error running script (call to f_…): @user_script:1: bad",
+                        "NOPERM this user has no permissions to run the 'evalsha' command")) {
+            assertThat(RedisRetry.isTransient(new JedisDataException(never))).as(never).isFalse();
+        }
+        assertThat(
+                        RedisRetry.isTransient(
+                                new redis.clients.jedis.exceptions.JedisAccessControlException(
+                                        "WRONGPASS invalid username-password pair")))
+                .isFalse();
+        assertThat(RedisRetry.isTransient(new NullPointerException("a bug"))).isFalse();
     }
 
     @Test
