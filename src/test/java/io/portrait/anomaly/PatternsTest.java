@@ -280,7 +280,20 @@ class PatternsTest {
                                 "account_takeover",
                                 1,
                                 "ato-purchase",
-                                new String[] {"big", "l", "f4", "f3", "f2"}));
+                                new String[] {"big", "l", "f4", "f3", "f2"}))
+                .as("another rule version or user is another alert")
+                .isNotEqualTo(
+                        Alert.id(
+                                "account_takeover",
+                                2,
+                                "ato-purchase",
+                                new String[] {"f1", "f2", "f3", "f4", "l", "big"}))
+                .isNotEqualTo(
+                        Alert.id(
+                                "account_takeover",
+                                1,
+                                "someone-else",
+                                new String[] {"f1", "f2", "f3", "f4", "l", "big"}));
 
         JsonNode travel = json.readTree(ALERTS.get("travel-jump").get(0).detailsJson());
         assertThat(travel.get("km").asLong()).isBetween(16_900L, 17_050L);

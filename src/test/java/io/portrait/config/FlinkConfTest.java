@@ -42,6 +42,7 @@ class FlinkConfTest {
         assertThat(CLUSTER.get(PipelineOptions.GENERIC_TYPES)).isFalse();
         assertThat(CLUSTER.get(PipelineOptions.AUTO_GENERATE_UIDS)).isFalse();
         assertThat(CLUSTER.getString("restart-strategy.type", null)).isEqualTo("exponential-delay");
+        assertThat(CLUSTER.getString("taskmanager.load-balance.mode", null)).isEqualTo("SLOTS");
         assertThat(CLUSTER.getString("metrics.reporter.prom.factory.class", ""))
                 .endsWith("PrometheusReporterFactory");
     }
