@@ -78,7 +78,26 @@ class SegmentITCase extends PortraitITCase {
                                                                     config.kafkaBootstrap(),
                                                                     Topics.EVENTS_DLQ))
                                             .isEqualTo(sent));
-            Thread.sleep(3000); // the last model update and its summary
+            // The model settles once the input is quiet: wait until its version holds for three
+            // update intervals.
+            long[] seen = {-1, System.nanoTime()};
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(
+                            () -> {
+                                String doc = redis.get(RedisKeys.SEGMENTS);
+                                long v =
+                                        doc == null
+                                                ? -1
+                                                : json.readTree(doc).get("model_version").asLong();
+                                if (v != seen[0]) {
+                                    seen[0] = v;
+                                    seen[1] = System.nanoTime();
+                                }
+                                return v > 0
+                                        && System.nanoTime() - seen[1]
+                                                > Duration.ofSeconds(3).toNanos();
+                            });
             JsonNode model = json.readTree(redis.get(RedisKeys.SEGMENTS));
             assertThat(model).as("portrait:segments").isNotNull();
             double[] mean = doubles(model.get("scaler").get("mean"));

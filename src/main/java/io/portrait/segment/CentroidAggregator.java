@@ -26,6 +26,8 @@ import org.apache.flink.util.Collector;
  *       cluster's current members and m the members that joined since the last update;
  *   <li>a cluster whose weight falls below a fraction of the largest is re-seeded from the
  *       reservoir vector of the largest cluster farthest from its centre (a split);
+ *   <li>when no user changed cluster since the last update (quiet input), Lloyd iterations on the
+ *       reservoir from the current centres finish the convergence the decayed rule leaves short;
  *   <li>ids are matched to the previous version by the cheapest assignment, so renumbering never
  *       moves a user.
  * </ul>
@@ -42,9 +44,11 @@ public final class CentroidAggregator
 
     static final int RESTARTS = 5;
     static final double BETTER = 0.03;
+    static final double SETTLED = 1e-3;
 
     private final PortraitConfig.Segments settings;
     private transient long restarts;
+    private transient long settles;
     private transient ValueState<AggregatorState> state;
     private transient Random random;
     private transient volatile double lastShift;
@@ -64,6 +68,7 @@ public final class CentroidAggregator
         g.gauge("centroidShift", (Gauge<Double>) () -> lastShift);
         g.gauge("psi", (Gauge<Double>) () -> lastPsi);
         g.gauge("restarts", (Gauge<Long>) () -> restarts);
+        g.gauge("settles", (Gauge<Long>) () -> settles);
         for (int j = 0; j < settings.k(); j++) {
             final int index = j;
             g.gauge("size" + j, (Gauge<Long>) () -> sizes[index]);
@@ -186,31 +191,12 @@ public final class CentroidAggregator
                 total += a;
             }
             if (total == 0) {
-                return null;
-            }
-            long dt =
-                    s.maxTs == Long.MIN_VALUE || s.modelTs == Long.MIN_VALUE
-                            ? 0
-                            : Math.max(0, s.maxTs - s.modelTs);
-            double a = Math.pow(2.0, -(double) dt / settings.halfLife().toMillis());
-            double[][] targets = targets(s, scaler);
-            boolean snapped = restart(s, scaler, targets);
-            if (snapped) {
-                targets = null;
-            }
-            for (int j = 0; j < k && targets != null; j++) {
-                double[] c = Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d);
-                if (targets[j] != null && s.adds[j] > 0) {
-                    s.weights[j] = KMeans.decayedUpdate(c, s.weights[j], a, targets[j], s.adds[j]);
-                    System.arraycopy(c, 0, s.centroids, j * d, d);
-                } else {
-                    s.weights[j] *= a;
+                // Quiet input: nothing to track, so finish converging on the sample.
+                if (!settle(s, scaler)) {
+                    return null;
                 }
-            }
-            s.modelTs = Math.max(s.modelTs, s.maxTs);
-            if (!snapped) {
-                // A fresh optimum may hold a small but real cluster: judge dying ones later.
-                reseed(s, scaler);
+            } else {
+                track(s, scaler);
             }
         }
         Arrays.fill(s.adds, 0);
@@ -256,6 +242,82 @@ public final class CentroidAggregator
                 labels,
                 size,
                 sampleBound(s));
+    }
+
+    /**
+     * The decayed step toward where the sample's members now are (see the class comment), or a jump
+     * to a clearly better optimum ({@link #restart}).
+     */
+    private void track(AggregatorState s, double[][] scaler) {
+        int k = settings.k();
+        int d = FeatureVector.D;
+        long dt =
+                s.maxTs == Long.MIN_VALUE || s.modelTs == Long.MIN_VALUE
+                        ? 0
+                        : Math.max(0, s.maxTs - s.modelTs);
+        double a = Math.pow(2.0, -(double) dt / settings.halfLife().toMillis());
+        double[][] targets = targets(s, scaler);
+        boolean snapped = restart(s, scaler, targets);
+        if (snapped) {
+            targets = null;
+        }
+        for (int j = 0; j < k && targets != null; j++) {
+            double[] c = Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d);
+            if (targets[j] != null && s.adds[j] > 0) {
+                s.weights[j] = KMeans.decayedUpdate(c, s.weights[j], a, targets[j], s.adds[j]);
+                System.arraycopy(c, 0, s.centroids, j * d, d);
+            } else {
+                s.weights[j] *= a;
+            }
+        }
+        s.modelTs = Math.max(s.modelTs, s.maxTs);
+        if (!snapped) {
+            // A fresh optimum may hold a small but real cluster: judge dying ones later.
+            reseed(s, scaler);
+        }
+    }
+
+    /**
+     * When no user changed cluster since the last update there is no drift to follow, and the
+     * decayed rule would leave the centres where the last blend put them, short of the optimum they
+     * were heading for. Lloyd iterations on the sample from the current centres finish the way (the
+     * same local optimum, so ids and members stay); returns whether a centre moved more than
+     * {@value #SETTLED} (standardised units), i.e. whether this is a new version.
+     */
+    boolean settle(AggregatorState s, double[][] scaler) {
+        int k = settings.k();
+        int d = FeatureVector.D;
+        if (s.reservoirSize < k) {
+            return false;
+        }
+        List<double[]> z = new ArrayList<>();
+        for (int i = 0; i < s.reservoirSize; i++) {
+            z.add(standardize(Arrays.copyOfRange(s.reservoir, i * d, (i + 1) * d), scaler));
+        }
+        double[][] now = new double[k][];
+        for (int j = 0; j < k; j++) {
+            now[j] = standardize(Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d), scaler);
+        }
+        double[][] settled = KMeans.lloyd(z, now, 100);
+        double shift = 0;
+        int[] members = new int[k];
+        for (double[] p : z) {
+            members[KMeans.nearest(p, settled)]++;
+        }
+        for (int j = 0; j < k; j++) {
+            if (members[j] == 0) {
+                return false; // an empty centre: leave it to the tracking rule's re-seeding
+            }
+            shift = Math.max(shift, Math.sqrt(KMeans.dist2(now[j], settled[j])));
+        }
+        if (shift <= SETTLED || KMeans.wcss(z, settled) >= KMeans.wcss(z, now)) {
+            return false;
+        }
+        for (int j = 0; j < k; j++) {
+            System.arraycopy(unstandardize(settled[j], scaler), 0, s.centroids, j * d, d);
+        }
+        settles++;
+        return true;
     }
 
     /**

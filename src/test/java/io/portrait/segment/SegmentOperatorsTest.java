@@ -181,6 +181,41 @@ class SegmentOperatorsTest {
     }
 
     @Test
+    void quietInputFinishesConvergingOnTheSampleThenPublishesNothing() throws Exception {
+        CentroidAggregator agg = new CentroidAggregator(CONFIG);
+        try (var h = aggregator(agg, Harnesses.heap(), null)) {
+            int d = FeatureVector.D;
+            AggregatorState s = AggregatorState.create(2, 16);
+            s.initialised = true;
+            s.version = 7;
+            s.centroids = new double[2 * d];
+            s.centroids[0] = 1.5; // short of the members' mean 1, as a decayed blend leaves it
+            s.centroids[d] = 9; // short of the members' mean 10
+            s.weights = new double[] {3, 3};
+            s.ids = new int[] {4, 5};
+            s.nextId = 6;
+            double[] members = {0, 1, 2, 9, 10, 11};
+            for (double x0 : members) {
+                double[] v = at(x0);
+                int b = x0 < 5 ? 0 : 1;
+                s.counts[b]++; // no adds: nobody changed cluster since the last version
+                for (int t = 0; t < d; t++) {
+                    s.sums[b * d + t] += v[t];
+                    s.sumSquares[b * d + t] += v[t] * v[t];
+                }
+                CentroidAggregator.reservoirPut(s, (long) x0, v);
+            }
+            SegmentModel m = agg.update(s);
+            assertThat(m).as("a new version at the sample's optimum").isNotNull();
+            assertThat(m.version()).isEqualTo(8);
+            assertThat(m.ids()).containsExactly(4, 5);
+            assertThat(s.centroids[0]).isCloseTo(1, org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(s.centroids[d]).isCloseTo(10, org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(agg.update(s)).as("converged: nothing more to publish").isNull();
+        }
+    }
+
+    @Test
     void theAggregatorSurvivesSnapshotAndRestore() throws Exception {
         org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
         ClusterDelta d = ClusterDelta.empty(3);
