@@ -167,10 +167,7 @@ public final class CentroidAggregator
             if (s.reservoirSize < Math.max(settings.minSamples(), k)) {
                 return null;
             }
-            List<double[]> z = new ArrayList<>();
-            for (int i = 0; i < s.reservoirSize; i++) {
-                z.add(standardize(Arrays.copyOfRange(s.reservoir, i * d, (i + 1) * d), scaler));
-            }
+            List<double[]> z = sample(s, scaler);
             double[][] c = KMeans.lloyd(z, KMeans.plusPlus(z, k, random), 50);
             s.centroids = new double[k * d];
             s.weights = new double[k];
@@ -290,14 +287,8 @@ public final class CentroidAggregator
         if (s.reservoirSize < k) {
             return false;
         }
-        List<double[]> z = new ArrayList<>();
-        for (int i = 0; i < s.reservoirSize; i++) {
-            z.add(standardize(Arrays.copyOfRange(s.reservoir, i * d, (i + 1) * d), scaler));
-        }
-        double[][] now = new double[k][];
-        for (int j = 0; j < k; j++) {
-            now[j] = standardize(Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d), scaler);
-        }
+        List<double[]> z = sample(s, scaler);
+        double[][] now = centres(s, scaler);
         double[][] settled = KMeans.lloyd(z, now, 100);
         double shift = 0;
         int[] members = new int[k];
@@ -328,14 +319,8 @@ public final class CentroidAggregator
     double[][] targets(AggregatorState s, double[][] scaler) {
         int k = settings.k();
         int d = FeatureVector.D;
-        List<double[]> z = new ArrayList<>();
-        for (int i = 0; i < s.reservoirSize; i++) {
-            z.add(standardize(Arrays.copyOfRange(s.reservoir, i * d, (i + 1) * d), scaler));
-        }
-        double[][] c = new double[k][];
-        for (int j = 0; j < k; j++) {
-            c[j] = standardize(Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d), scaler);
-        }
+        List<double[]> z = sample(s, scaler);
+        double[][] c = centres(s, scaler);
         double[][] moved = z.isEmpty() ? c : KMeans.lloyd(z, c, 10);
         double[][] out = new double[k][];
         int[] members = new int[k];
@@ -368,10 +353,7 @@ public final class CentroidAggregator
         if (s.reservoirSize < k * 10) {
             return false;
         }
-        List<double[]> z = new ArrayList<>();
-        for (int i = 0; i < s.reservoirSize; i++) {
-            z.add(standardize(Arrays.copyOfRange(s.reservoir, i * d, (i + 1) * d), scaler));
-        }
+        List<double[]> z = sample(s, scaler);
         double[][] heading = new double[k][];
         for (int j = 0; j < k; j++) {
             double[] raw =
@@ -380,10 +362,7 @@ public final class CentroidAggregator
                             : Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d);
             heading[j] = standardize(raw, scaler);
         }
-        double[][] now = new double[k][];
-        for (int j = 0; j < k; j++) {
-            now[j] = standardize(Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d), scaler);
-        }
+        double[][] now = centres(s, scaler);
         double current = KMeans.wcss(z, now);
         double[][] best = null;
         double bestW = (1 - BETTER) * current;
@@ -414,6 +393,26 @@ public final class CentroidAggregator
         s.weights = weights;
         restarts++;
         return true;
+    }
+
+    /** The reservoir's vectors, standardised. */
+    private static List<double[]> sample(AggregatorState s, double[][] scaler) {
+        int d = FeatureVector.D;
+        List<double[]> z = new ArrayList<>(s.reservoirSize);
+        for (int i = 0; i < s.reservoirSize; i++) {
+            z.add(standardize(Arrays.copyOfRange(s.reservoir, i * d, (i + 1) * d), scaler));
+        }
+        return z;
+    }
+
+    /** The current centres, standardised. */
+    private static double[][] centres(AggregatorState s, double[][] scaler) {
+        int d = FeatureVector.D;
+        double[][] c = new double[s.centroids.length / d][];
+        for (int j = 0; j < c.length; j++) {
+            c[j] = standardize(Arrays.copyOfRange(s.centroids, j * d, (j + 1) * d), scaler);
+        }
+        return c;
     }
 
     /** Re-seeds clusters whose weight fell below a fraction of the largest, by splitting it. */
