@@ -18,12 +18,12 @@ import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAcce
 import org.apache.flink.streaming.api.graph.StreamGraphHasherV2;
 
 /**
- * Refuses, before the job is submitted, a restore that cannot work: a savepoint in NO_CLAIM mode
- * under the changelog state backend (below), and a savepoint taken by the multi-stage layout
- * (before the user operator, decision 0013). Flink alone would refuse it with "cannot map state for
- * operator <hash>", and with {@code --allowNonRestoredState} would start with every profile empty
- * while the sources' offsets are restored — silently losing all per-user state. There is no
- * migration, so the message says what to do instead.
+ * Refuses, before the job is submitted, a restore that cannot work: a savepoint in NO_CLAIM or
+ * CLAIM mode under the changelog state backend (below), and a savepoint taken by the multi-stage
+ * layout (before the user operator, decision 0013). Flink alone would refuse it with "cannot map
+ * state for operator <hash>", and with {@code --allowNonRestoredState} would start with every
+ * profile empty while the sources' offsets are restored — silently losing all per-user state. There
+ * is no migration, so the message says what to do instead.
  */
 public final class SavepointLayout {
     /** Operators of the multi-stage layout that kept per-user state and no longer exist. */
@@ -47,27 +47,42 @@ public final class SavepointLayout {
 
     /**
      * Checks the savepoint the job is about to restore, if any ({@code flink run -s}): its layout,
-     * and that the changelog state backend restores it in CLAIM mode — in Flink's default NO_CLAIM
+     * and that the changelog state backend restores it in LEGACY mode. In Flink's default NO_CLAIM
      * mode such a job restores, then fails its first checkpoint and every one after it ("does not
-     * support enforcing a full snapshot"), restarting in a loop.
+     * support enforcing a full snapshot"), restarting in a loop. In CLAIM mode (Flink 2.2.1) the
+     * checkpoints after the restore still point at the savepoint's files until the next
+     * materialisation, yet Flink deletes those files as soon as a checkpoint subsumes the
+     * savepoint: a failure in between cannot restore ({@code FileNotFoundException}), the job
+     * restarts in a loop and its state is lost (ChangelogRestoreITCase; the fault suite found it).
+     * LEGACY leaves the savepoint to its owner, so those files stay.
      */
     public static void check(ReadableConfig configuration) {
         String path = configuration.get(StateRecoveryOptions.SAVEPOINT_PATH);
         if (path == null || path.isBlank()) {
             return;
         }
+        RecoveryClaimMode mode = configuration.get(StateRecoveryOptions.RESTORE_MODE);
         if (configuration.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)
-                && configuration.get(StateRecoveryOptions.RESTORE_MODE)
-                        == RecoveryClaimMode.NO_CLAIM) {
+                && mode != RecoveryClaimMode.LEGACY) {
+            String why =
+                    mode == RecoveryClaimMode.NO_CLAIM
+                            ? " the job would fail every checkpoint (NO_CLAIM needs a full first"
+                                    + " snapshot, which the changelog backend cannot take)"
+                            : " Flink would delete the savepoint's files once a checkpoint"
+                                    + " subsumes it, while the checkpoints still read them until the"
+                                    + " next materialisation: a failure in between could not restore";
             throw new IllegalArgumentException(
                     "restoring "
                             + path
-                            + " in NO_CLAIM mode (Flink's default), but the changelog state backend"
-                            + " (state.changelog.enabled: true) supports only CLAIM: the job would"
-                            + " fail every checkpoint. Submit with '--claimMode claim'"
-                            + " (execution.state-recovery.claim-mode: CLAIM) — Flink then owns the"
-                            + " savepoint and deletes it once a later checkpoint subsumes it, so"
-                            + " copy it first if you want to keep it — or with"
+                            + " in "
+                            + mode
+                            + " mode under the changelog state backend (state.changelog.enabled:"
+                            + " true):"
+                            + why
+                            + ". Submit with '--claimMode legacy'"
+                            + " (execution.state-recovery.claim-mode: LEGACY) and keep the"
+                            + " savepoint at least until the job's first materialisation after the"
+                            + " restore (state.changelog.periodic-materialize.interval) — or set"
                             + " state.changelog.enabled: false.");
         }
         check(path);

@@ -95,17 +95,32 @@ class SavepointLayoutITCase {
 
         String current = savepointOf(Pipeline.USER_OPERATOR_UID, "kafka-events-source");
         assertThatCode(() -> SavepointLayout.check(current)).doesNotThrowAnyException();
-        // The changelog backend restores only in CLAIM mode; Flink's default would loop.
-        Configuration noClaim = new Configuration();
-        noClaim.set(StateRecoveryOptions.SAVEPOINT_PATH, current);
-        noClaim.set(
+        // The changelog backend restores safely only in LEGACY mode: Flink's default would loop,
+        // CLAIM would delete files the checkpoints still read (ChangelogRestoreITCase).
+        Configuration changelog = new Configuration();
+        changelog.set(StateRecoveryOptions.SAVEPOINT_PATH, current);
+        changelog.set(
                 org.apache.flink.configuration.StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
-        assertThatThrownBy(() -> SavepointLayout.check(noClaim))
+        assertThatThrownBy(() -> SavepointLayout.check(changelog))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("NO_CLAIM")
-                .hasMessageContaining("--claimMode claim");
-        noClaim.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
-        assertThatCode(() -> SavepointLayout.check(noClaim)).doesNotThrowAnyException();
+                .hasMessageContaining("fail every checkpoint")
+                .hasMessageContaining("--claimMode legacy");
+        changelog.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+        assertThatThrownBy(() -> SavepointLayout.check(changelog))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("in CLAIM mode")
+                .hasMessageContaining("delete the savepoint's files")
+                .hasMessageContaining("--claimMode legacy");
+        changelog.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.LEGACY);
+        assertThatCode(() -> SavepointLayout.check(changelog)).doesNotThrowAnyException();
+        changelog.set(
+                org.apache.flink.configuration.StateChangelogOptions.ENABLE_STATE_CHANGE_LOG,
+                false);
+        changelog.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.NO_CLAIM);
+        assertThatCode(() -> SavepointLayout.check(changelog))
+                .as("plain RocksDB restores in any mode")
+                .doesNotThrowAnyException();
         assertThatCode(() -> SavepointLayout.check(new Configuration()))
                 .as("no savepoint to restore")
                 .doesNotThrowAnyException();

@@ -12,7 +12,9 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateChangelogOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +45,9 @@ class FlinkConfTest {
         assertThat(CLUSTER.get(PipelineOptions.AUTO_GENERATE_UIDS)).isFalse();
         assertThat(CLUSTER.getString("restart-strategy.type", null)).isEqualTo("exponential-delay");
         assertThat(CLUSTER.getString("taskmanager.load-balance.mode", null)).isEqualTo("SLOTS");
+        assertThat(CLUSTER.get(StateRecoveryOptions.RESTORE_MODE))
+                .as("the one mode the changelog backend restores safely in (SavepointLayout)")
+                .isEqualTo(RecoveryClaimMode.LEGACY);
         assertThat(CLUSTER.getString("metrics.reporter.prom.factory.class", ""))
                 .endsWith("PrometheusReporterFactory");
     }

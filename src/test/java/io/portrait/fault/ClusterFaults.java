@@ -123,8 +123,8 @@ public final class ClusterFaults {
         faulty.awaitConsumed(total / 10);
         long t = System.nanoTime();
         String savepoint = savepointPath(cluster("stop", first));
-        // CLAIM: the changelog state backend cannot restore in Flink's default NO_CLAIM mode.
-        String job = faulty.submit("-p 2 -s " + savepoint + " --claimMode claim");
+        // LEGACY: the one mode in which the changelog backend restores safely (SavepointLayout).
+        String job = faulty.submit("-p 2 -s " + savepoint + " --claimMode legacy");
         awaitRunning(job);
         double rescale = (System.nanoTime() - t) / 1e9;
         record(
