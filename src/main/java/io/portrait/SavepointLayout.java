@@ -53,7 +53,7 @@ public final class SavepointLayout {
      * checkpoints after the restore still point at the savepoint's files until the next
      * materialisation, yet Flink deletes those files as soon as a checkpoint subsumes the
      * savepoint: a failure in between cannot restore ({@code FileNotFoundException}), the job
-     * restarts in a loop and its state is lost (ChangelogRestoreITCase; the fault suite found it).
+     * restarts in a loop and its state is lost (SavepointLayoutITCase; the fault suite found it).
      * LEGACY leaves the savepoint to its owner, so those files stay.
      */
     public static void check(ReadableConfig configuration) {
