@@ -8,8 +8,7 @@
 #   scripts/cluster.sh up [TASKMANAGERS]     start (default 2 TaskManagers)
 #   scripts/cluster.sh submit [JOB ARGS...]  run target/portrait-job.jar detached; prints the job id
 #                                            (Flink CLI options such as "-p 2 -s SAVEPOINT" go in
-#                                            PORTRAIT_SUBMIT_OPTS; a restore needs
-#                                            "--claimMode legacy" under the changelog backend)
+#                                            PORTRAIT_SUBMIT_OPTS)
 #   scripts/cluster.sh stop JOB_ID           stop the job with a savepoint; prints its path
 #   scripts/cluster.sh cancel JOB_ID         cancel the job
 #   scripts/cluster.sh status                JobManager overview (REST)

@@ -18,12 +18,12 @@ import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAcce
 import org.apache.flink.streaming.api.graph.StreamGraphHasherV2;
 
 /**
- * Refuses, before the job is submitted, a restore that cannot work: a savepoint in NO_CLAIM or
- * CLAIM mode under the changelog state backend (below), and a savepoint taken by the multi-stage
- * layout (before the user operator, decision 0013). Flink alone would refuse it with "cannot map
- * state for operator <hash>", and with {@code --allowNonRestoredState} would start with every
- * profile empty while the sources' offsets are restored — silently losing all per-user state. There
- * is no migration, so the message says what to do instead.
+ * Refuses, before the job is submitted, a restore that cannot work: a savepoint restored under the
+ * changelog state backend (below), and a savepoint taken by the multi-stage layout (before the user
+ * operator, decision 0013). Flink alone would refuse it with "cannot map state for operator
+ * <hash>", and with {@code --allowNonRestoredState} would start with every profile empty while the
+ * sources' offsets are restored — silently losing all per-user state. There is no migration, so the
+ * message says what to do instead.
  */
 public final class SavepointLayout {
     /** Operators of the multi-stage layout that kept per-user state and no longer exist. */
@@ -47,43 +47,33 @@ public final class SavepointLayout {
 
     /**
      * Checks the savepoint the job is about to restore, if any ({@code flink run -s}): its layout,
-     * and that the changelog state backend restores it in LEGACY mode. In Flink's default NO_CLAIM
-     * mode such a job restores, then fails its first checkpoint and every one after it ("does not
-     * support enforcing a full snapshot"), restarting in a loop. In CLAIM mode (Flink 2.2.1) the
-     * checkpoints after the restore still point at the savepoint's files until the next
-     * materialisation, yet Flink deletes those files as soon as a checkpoint subsumes the
-     * savepoint: a failure in between cannot restore ({@code FileNotFoundException}), the job
-     * restarts in a loop and its state is lost (SavepointLayoutITCase; the fault suite found it).
-     * LEGACY leaves the savepoint to its owner, so those files stay.
+     * and that the changelog state backend is off for the restore. Under it, with Flink 2.2.1, no
+     * restore mode was safe: in NO_CLAIM (Flink's default) the job restores, then fails every
+     * checkpoint ("does not support enforcing a full snapshot") in a restart loop; in CLAIM mode
+     * Flink deletes the savepoint's files at subsumption while the checkpoints after the restore
+     * still read them (SavepointLayoutITCase reproduces it); in LEGACY mode the fault suite's
+     * cluster lost files of the savepoint when a TaskManager was killed 90 s after a rescale, and
+     * the job could never recover. Plain RocksDB restores a canonical savepoint in any mode.
      */
     public static void check(ReadableConfig configuration) {
         String path = configuration.get(StateRecoveryOptions.SAVEPOINT_PATH);
         if (path == null || path.isBlank()) {
             return;
         }
-        RecoveryClaimMode mode = configuration.get(StateRecoveryOptions.RESTORE_MODE);
-        if (configuration.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)
-                && mode != RecoveryClaimMode.LEGACY) {
-            String why =
-                    mode == RecoveryClaimMode.NO_CLAIM
-                            ? " the job would fail every checkpoint (NO_CLAIM needs a full first"
-                                    + " snapshot, which the changelog backend cannot take)"
-                            : " Flink would delete the savepoint's files once a checkpoint"
-                                    + " subsumes it, while the checkpoints still read them until the"
-                                    + " next materialisation: a failure in between could not restore";
+        if (configuration.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)) {
+            RecoveryClaimMode mode = configuration.get(StateRecoveryOptions.RESTORE_MODE);
             throw new IllegalArgumentException(
                     "restoring "
                             + path
                             + " in "
                             + mode
                             + " mode under the changelog state backend (state.changelog.enabled:"
-                            + " true):"
-                            + why
-                            + ". Submit with '--claimMode legacy'"
-                            + " (execution.state-recovery.claim-mode: LEGACY) and keep the"
-                            + " savepoint at least until the job's first materialisation after the"
-                            + " restore (state.changelog.periodic-materialize.interval) — or set"
-                            + " state.changelog.enabled: false.");
+                            + " true), which Flink 2.2.1 cannot do safely: in NO_CLAIM mode the job"
+                            + " fails every checkpoint, in CLAIM and LEGACY mode files of the"
+                            + " savepoint can be deleted while the job still needs them, and a"
+                            + " later failure cannot be recovered. Submit with"
+                            + " '-Dstate.changelog.enabled=false' (the savepoint, canonical,"
+                            + " restores into plain RocksDB; flink-conf/ has it off).");
         }
         check(path);
     }

@@ -147,10 +147,22 @@ class DashboardBrowserIT {
                 assigned += g.path("size").asLong();
             }
             assertThat(assigned).as("users counted in segments").isGreaterThan(0);
-            if (profile.has("predictions")) {
-                assertThat(field(page, "predictions.model_version"))
-                        .contains(profile.path("predictions").path("model_version").asText());
-            }
+            // The demo runs the LSTM: a user with events has predictions, and the page shows them.
+            JsonNode predictions = profile.path("predictions");
+            assertThat(predictions.path("model_version").asText())
+                    .as("predictions in the profile: " + predictions)
+                    .isNotEmpty();
+            assertThat(field(page, "predictions.model_version"))
+                    .contains(predictions.path("model_version").asText());
+            List<String> actions = new java.util.ArrayList<>();
+            predictions.path("next_action").fieldNames().forEachRemaining(actions::add);
+            assertThat(actions).as("next actions in the profile").isNotEmpty();
+            assertThat(
+                            page.findElements(By.cssSelector("#predictions .bar")).stream()
+                                    .map(e -> e.getAttribute("data-action"))
+                                    .toList())
+                    .as("the page's next actions, likeliest first")
+                    .isEqualTo(actions);
             assertThat(browser.getCurrentUrl()).endsWith("#user=" + user);
 
             // An unknown user is a readable error, not a broken page.

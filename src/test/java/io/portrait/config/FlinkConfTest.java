@@ -30,7 +30,10 @@ class FlinkConfTest {
     void clusterSettingsAreThoseTheJobReliesOn() {
         assertThat(CLUSTER.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(CLUSTER.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
-        assertThat(CLUSTER.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
+        assertThat(CLUSTER.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG))
+                .as(
+                        "off on the cluster: savepoint restores under it are not safe (SavepointLayout)")
+                .isFalse();
         assertThat(CLUSTER.get(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE))
                 .isEqualTo("filesystem");
         assertThat(CLUSTER.get(FsStateChangelogOptions.BASE_PATH)).startsWith("file:///");
@@ -46,8 +49,8 @@ class FlinkConfTest {
         assertThat(CLUSTER.getString("restart-strategy.type", null)).isEqualTo("exponential-delay");
         assertThat(CLUSTER.getString("taskmanager.load-balance.mode", null)).isEqualTo("SLOTS");
         assertThat(CLUSTER.get(StateRecoveryOptions.RESTORE_MODE))
-                .as("the one mode the changelog backend restores safely in (SavepointLayout)")
-                .isEqualTo(RecoveryClaimMode.LEGACY);
+                .as("Flink's default: the first checkpoint after a restore is a full one")
+                .isEqualTo(RecoveryClaimMode.NO_CLAIM);
         assertThat(CLUSTER.getString("metrics.reporter.prom.factory.class", ""))
                 .endsWith("PrometheusReporterFactory");
     }
@@ -58,7 +61,6 @@ class FlinkConfTest {
                 java.util.List.of(
                         StateBackendOptions.STATE_BACKEND,
                         CheckpointingOptions.INCREMENTAL_CHECKPOINTS,
-                        StateChangelogOptions.ENABLE_STATE_CHANGE_LOG,
                         StateChangelogOptions.STATE_CHANGE_LOG_STORAGE,
                         StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL,
                         CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
@@ -66,6 +68,9 @@ class FlinkConfTest {
                         PipelineOptions.AUTO_GENERATE_UIDS)) {
             assertThat((Object) LOCAL.get(option)).as(option.key()).isEqualTo(CLUSTER.get(option));
         }
+        assertThat(LOCAL.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG))
+                .as("on locally: the demo and the tests never restore a savepoint")
+                .isTrue();
         assertThat(LOCAL.get(FsStateChangelogOptions.BASE_PATH))
                 .as("the log lives in the run's own folder")
                 .endsWith("flink-conf-test/changelog");

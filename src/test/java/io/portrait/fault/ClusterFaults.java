@@ -123,8 +123,7 @@ public final class ClusterFaults {
         faulty.awaitConsumed(total / 10);
         long t = System.nanoTime();
         String savepoint = savepointPath(cluster("stop", first));
-        // LEGACY: the one mode in which the changelog backend restores safely (SavepointLayout).
-        String job = faulty.submit("-p 2 -s " + savepoint + " --claimMode legacy");
+        String job = faulty.submit("-p 2 -s " + savepoint);
         awaitRunning(job);
         double rescale = (System.nanoTime() - t) / 1e9;
         record(
