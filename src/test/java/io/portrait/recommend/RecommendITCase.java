@@ -174,41 +174,18 @@ class RecommendITCase extends PortraitITCase {
         System.out.printf(
                 Locale.ROOT,
                 "recommendations on %s: %d interactions with new items of %d users%n"
-                        + "  item-item CF   HitRate@10 %.5f [%.5f, %.5f]  NDCG@10 %.5f [%.5f, %.5f]%n"
-                        + "  most popular   HitRate@10 %.5f [%.5f, %.5f]  NDCG@10 %.5f [%.5f, %.5f]%n",
+                        + "  item-item CF   %s%n  most popular   %s%n"
+                        + "  second half of the data, %d interactions of %d users:%n"
+                        + "  streaming CF   %s%n  batch co-occurrence on the first half   %s%n",
                 file.getFileName(),
                 cf.count(),
                 cf.hits.size(),
-                Scores.mean(cf.hits),
-                cfHr[0],
-                cfHr[1],
-                Scores.mean(cf.ndcg),
-                cfNdcg[0],
-                cfNdcg[1],
-                Scores.mean(pop.hits),
-                popHr[0],
-                popHr[1],
-                Scores.mean(pop.ndcg),
-                popNdcg[0],
-                popNdcg[1]);
-        double[] lateHr = Scores.bootstrap(cfLate.hits);
-        double[] coocHr = Scores.bootstrap(cooc.hits);
-        System.out.printf(
-                Locale.ROOT,
-                "  second half of the data, %d interactions of %d users:%n"
-                        + "  streaming CF   HitRate@10 %.5f [%.5f, %.5f]  NDCG@10 %.5f%n"
-                        + "  batch co-occurrence on the first half  HitRate@10 %.5f [%.5f, %.5f]"
-                        + "  NDCG@10 %.5f%n",
+                cf,
+                pop,
                 cfLate.count(),
                 cfLate.hits.size(),
-                Scores.mean(cfLate.hits),
-                lateHr[0],
-                lateHr[1],
-                Scores.mean(cfLate.ndcg),
-                Scores.mean(cooc.hits),
-                coocHr[0],
-                coocHr[1],
-                Scores.mean(cooc.ndcg));
+                cfLate,
+                cooc);
         assertThat(cf.count()).as("interactions scored").isGreaterThan(1_000);
         assertThat(Scores.mean(cooc.hits))
                 .as("the batch baseline finds something: the comparison is not with zero")
@@ -241,6 +218,22 @@ class RecommendITCase extends PortraitITCase {
 
         long count() {
             return hits.values().stream().mapToLong(List::size).sum();
+        }
+
+        /** The means with their bootstrap intervals, as printed. */
+        @Override
+        public String toString() {
+            double[] h = bootstrap(hits);
+            double[] n = bootstrap(ndcg);
+            return String.format(
+                    Locale.ROOT,
+                    "HitRate@10 %.5f [%.5f, %.5f]  NDCG@10 %.5f [%.5f, %.5f]",
+                    mean(hits),
+                    h[0],
+                    h[1],
+                    mean(ndcg),
+                    n[0],
+                    n[1]);
         }
 
         static double[] perUser(Map<String, List<Double>> scores) {
